@@ -1,0 +1,27 @@
+# Quick start:  make demo   (install, then simulate MLPerf Tiny VWW on an Ethos-U55 system)
+#               make test   (install, then run the test suite)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test test-kernels-nojit clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/edgesim run mlperf-vww --hw ethos-u55-128 --out results/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+	if ls tests/kernels/test_*.py >/dev/null 2>&1; then \
+	  NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest tests/kernels -q -p no:cacheprovider; fi
+
+clean:
+	rm -rf $(VENV) results .pytest_cache

@@ -1,0 +1,93 @@
+"""The Python API: load a model and a part, simulate, get DataFrames.
+
+`simulate` is what `edgesim run` calls; scripts and sweeps call it too, so a sweep point
+and a `run` of the same spec give the same numbers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+
+from sim.cost.layer import LayerCost
+from sim.errors import SpecError
+from sim.graph.ir import Graph
+from sim.mapping.arena import plan_arena
+from sim.report.frames import layers_frame, stamp, summary_frame, traffic_frame
+from sim.schedule import schedule
+from sim.spec.load import load_hardware as _load_hardware
+from sim.spec.load import spec_hash
+from sim.spec.model import Hardware
+
+ModelLike = str | os.PathLike[str] | Graph
+HardwareLike = str | os.PathLike[str] | Hardware
+
+
+@dataclass
+class SimResult:
+    """Per-layer, per-traffic and summary frames, plus what produced them."""
+
+    layers: pd.DataFrame
+    traffic: pd.DataFrame
+    summary: pd.DataFrame
+    graph: Graph
+    hardware: Hardware
+    costs: list[LayerCost] = field(repr=False)
+
+    @property
+    def latency_ms(self) -> float:
+        return float(self.summary["latency_ms"].iloc[0])
+
+    @property
+    def energy_uj(self) -> float:
+        return float(self.summary["energy_uj"].iloc[0])
+
+
+def load_hardware(hardware: HardwareLike, overrides: Iterable[str] | Mapping[str, Any] | None = None) -> Hardware:
+    return _load_hardware(hardware, overrides or ())
+
+
+def load_graph(model: ModelLike) -> Graph:
+    """A `Graph`, a `.tflite` path, a SCALE-Sim topology `.csv`, or a zoo name."""
+    if isinstance(model, Graph):
+        return model
+    text = str(model)
+    path = Path(text)
+    if path.suffix == ".tflite":
+        from workloads.tflite_import import load_tflite
+        return load_tflite(path)
+    if path.suffix == ".csv":
+        if not path.is_file():
+            raise SpecError(text, "", "an existing SCALE-Sim topology file", "no such file")
+        from workloads.scalesim_import import load_topology
+        return load_topology(path)
+    from workloads import zoo
+    if text in zoo.ZOO:
+        return zoo.build(text)
+    if path.exists() or os.sep in text or path.suffix:
+        raise SpecError(text, "", "a .tflite file or a SCALE-Sim topology .csv", "another kind of file"
+                        if path.exists() else "no such file")
+    return zoo.build(text)
+
+
+def simulate(model: ModelLike, hardware: HardwareLike, *, dataflow: str = "best", compat: str | None = None,
+             overrides: Iterable[str] | Mapping[str, Any] | None = None, objective: str = "latency") -> SimResult:
+    """Simulate one inference of `model` on `hardware`.
+
+    dataflow: ws, is, os or best (chosen per layer by `objective`); compat: None for
+    edgesim's own models, or the name of a peer simulator to reproduce.
+    """
+    graph = load_graph(model)
+    hw = load_hardware(hardware, overrides)
+    costs = schedule(graph, hw, dataflow=dataflow, compat=compat, objective=objective)
+    arena = plan_arena(graph).arena_bytes
+    layers = layers_frame(costs, graph, hw)
+    summary = summary_frame(layers, graph, hw, dataflow=dataflow, arena_bytes=arena)
+    attrs = {"spec_hash": spec_hash(hw), "hardware": hw.name, "model": graph.name, "dataflow": dataflow,
+             "compat": compat or ""}
+    return SimResult(stamp(layers, **attrs), stamp(traffic_frame(costs), **attrs), stamp(summary, **attrs),
+                     graph, hw, costs)

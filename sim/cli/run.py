@@ -1,0 +1,55 @@
+"""`edgesim run MODEL --hw SPEC`: simulate one inference, print a summary, write CSVs."""
+
+from __future__ import annotations
+
+import argparse
+
+from sim.api import simulate
+from sim.cli.common import add_hw_options, out_dir, print_frame, write_frames
+from sim.schedule import DATAFLOW_CHOICES
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="simulate a model on a part", description=__doc__)
+    p.add_argument("model", help=".tflite file, SCALE-Sim topology .csv, or zoo name (e.g. mlperf-ic)")
+    add_hw_options(p)
+    p.add_argument("--dataflow", default="best", choices=DATAFLOW_CHOICES,
+                   help="systolic dataflow; best chooses per layer (default)")
+    p.add_argument("--compat", default=None, help="reproduce a peer simulator (e.g. scalesim)")
+    p.add_argument("--objective", default="latency", help="what `best` minimises: latency, energy, dram")
+    p.add_argument("--out", default=None, help="directory for layers.csv, traffic.csv, summary.csv")
+    p.add_argument("--format", default="table", choices=("table", "csv", "json"), help="stdout format")
+    p.set_defaults(func=run)
+
+
+def summary_text(res) -> str:  # noqa: ANN001 - SimResult
+    s = res.summary.iloc[0]
+    models = s["cost_model"]
+    lines = [
+        f"model      {s['model']}  ({s['layers']} ops, {s['macs']:,} MACs)",
+        f"hardware   {s['hardware']}  ({s['clock_hz'] / 1e6:g} MHz)   cost model: {models}"
+        + ("  [first estimate: peak compute vs bytes over bandwidth]" if models == "roofline" else ""),
+        f"latency    {s['latency_ms']:.3f} ms  ({s['latency_cycles']:,} cycles; "
+        f"{s['stall_cycles']:,} stall)   {s['macs_per_cycle']:.2f} MAC/cycle",
+        f"memory     peak working set {s['peak_working_set_bytes'] / 1024:.1f} KiB, "
+        f"arena {s['arena_bytes'] / 1024:.1f} KiB, weights {s['weight_bytes'] / 1024:.1f} KiB",
+        f"traffic    off-chip read {s['dram_read_bytes'] / 1024:.1f} KiB, "
+        f"write {s['dram_write_bytes'] / 1024:.1f} KiB",
+        f"energy     {s['energy_uj']:.2f} uJ per inference",
+    ]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    res = simulate(args.model, args.hw, dataflow=args.dataflow, compat=args.compat, overrides=args.overrides,
+                   objective=args.objective)
+    if args.format == "table":
+        print(summary_text(res))
+    else:
+        print_frame(res.layers, args.format)
+    d = out_dir(args.out)
+    if d is not None:
+        write_frames(d, {"layers": res.layers, "traffic": res.traffic, "summary": res.summary})
+        if args.format == "table":
+            print(f"wrote {d}/layers.csv, traffic.csv, summary.csv")
+    return 0

@@ -1,0 +1,1 @@
+"""Cost models: per-layer cycles, traffic and energy. Kernels below, `LayerCost` on top."""

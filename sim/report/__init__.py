@@ -1,0 +1,1 @@
+"""Reports: column definitions and the DataFrames built from cost results."""

@@ -1,0 +1,39 @@
+"""Pick a cost (and so a tiling and dataflow) for every layer: the only search in edgesim.
+
+`schedule` dispatches on the hardware: each compute kind has a cost model under
+`sim/cost/`; until a kind has a detailed model, the roofline estimate prices it and says so
+in the `cost_model` column.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sim.cost.layer import LayerCost
+from sim.cost.roofline import roofline_cost
+from sim.errors import SimError
+from sim.graph.ir import Graph
+from sim.mapping.arena import plan_arena
+from sim.spec.model import Hardware
+
+log = logging.getLogger(__name__)
+
+DATAFLOW_CHOICES = ("ws", "is", "os", "best")
+COMPAT_CHOICES: tuple[str, ...] = ()
+OBJECTIVES = ("latency", "energy", "dram")
+
+
+def check_options(hw: Hardware, dataflow: str, compat: str | None, objective: str) -> None:
+    if dataflow not in DATAFLOW_CHOICES:
+        raise SimError(f"--dataflow: expected one of {', '.join(DATAFLOW_CHOICES)}, got {dataflow!r}")
+    if compat is not None and compat not in COMPAT_CHOICES:
+        raise SimError(f"--compat: expected one of {', '.join(COMPAT_CHOICES) or '(none)'}, got {compat!r}")
+    if objective not in OBJECTIVES:
+        raise SimError(f"--objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
+
+
+def schedule(graph: Graph, hw: Hardware, *, dataflow: str = "best", compat: str | None = None,
+             objective: str = "latency") -> list[LayerCost]:
+    check_options(hw, dataflow, compat, objective)
+    onchip = plan_arena(graph).arena_bytes <= hw.scratchpad.size_bytes
+    return [roofline_cost(graph, op, hw, activations_onchip=onchip) for op in graph.ops]

@@ -1,0 +1,330 @@
+"""YAML -> spec objects: the one place spec files are checked.
+
+Every problem becomes a `SpecError` naming the file, the dotted field path and what was
+expected, e.g. `hw_specs/u55.yaml: memories.sram.size_bytes: expected a positive integer,
+got -4`. Unknown keys list the valid ones, as timeloopfe does. `--set PATH=VALUE`
+overrides are applied to the raw mapping before validation, so they pass the same checks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import os
+import types
+import typing
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from sim.errors import SpecError
+from sim.spec import model
+from sim.spec.model import FRACTION, NONNEG, POSITIVE, Hardware, Memory, SystolicArray, VectorUnit
+
+log = logging.getLogger(__name__)
+
+COMPUTE_TYPES: dict[str, type] = {"vector": VectorUnit, "systolic": SystolicArray}
+
+
+def spec_dirs() -> list[Path]:
+    """Where `--hw NAME` looks: $EDGESIM_HW_SPECS, the repo's hw_specs/, ./hw_specs."""
+    dirs = [Path(p) for p in os.environ.get("EDGESIM_HW_SPECS", "").split(os.pathsep) if p]
+    dirs.append(Path(__file__).resolve().parents[2] / "hw_specs")
+    dirs.append(Path.cwd() / "hw_specs")
+    return dirs
+
+
+def bundled_names() -> list[str]:
+    names: set[str] = set()
+    for d in spec_dirs():
+        if d.is_dir():
+            names.update(p.stem for p in d.glob("*.yaml"))
+    return sorted(names)
+
+
+def resolve_spec_path(name_or_path: str | os.PathLike[str]) -> Path:
+    """A path that exists, or a bundled name such as `stm32h7a3`."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") or os.sep in str(name_or_path) or p.exists():
+        if not p.is_file():
+            raise SpecError(str(p), "", "an existing hardware spec file", "no such file")
+        return p
+    for d in spec_dirs():
+        cand = d / f"{name_or_path}.yaml"
+        if cand.is_file():
+            return cand
+    raise SpecError("--hw", "", f"a spec file or one of: {', '.join(bundled_names())}", str(name_or_path))
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when below it, so messages stay short."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise SpecError(str(path), "", "a readable file", exc.strerror) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "yaml"
+        problem = getattr(exc, "problem", None) or "malformed"
+        raise SpecError(display_path(path), where, "valid YAML", problem) from None
+
+
+def load_hardware(spec: str | os.PathLike[str] | Hardware,
+                  overrides: Iterable[str] | Mapping[str, Any] = ()) -> Hardware:
+    """Load a hardware spec by bundled name or path and apply `--set` overrides."""
+    if isinstance(spec, Hardware):
+        if not overrides:
+            return spec
+        raw, file = to_dict(spec), f"<{spec.name}>"
+    else:
+        path = resolve_spec_path(spec)
+        raw, file = read_yaml(path), display_path(path)
+    if not isinstance(raw, dict):
+        raise SpecError(file, "", "a mapping of hardware fields", type(raw).__name__)
+    raw = apply_overrides(raw, overrides, file)
+    overridden = list(parse_overrides(overrides))
+    try:
+        return build(Hardware, raw, file, "")
+    except SpecError as exc:
+        if any(exc.field == p or exc.field.startswith(p + ".") or exc.field.startswith(p + "[")
+               for p in overridden):
+            raise SpecError(f"--set (over {file})", exc.field, exc.expected, exc.got) from None
+        raise
+
+
+# --- overrides -----------------------------------------------------------------------------
+
+def parse_overrides(items: Iterable[str] | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(items, Mapping):
+        return dict(items)
+    out: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise SpecError("--set", item, "PATH=VALUE", item)
+        key, _, value = item.partition("=")
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            out[key.strip()] = value
+    return out
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Iterable[str] | Mapping[str, Any], file: str) -> dict[str, Any]:
+    """Set each dotted PATH in a deep copy of `raw`, refusing paths the schema does not have."""
+    items = parse_overrides(overrides)
+    if not items:
+        return raw
+    raw = json.loads(json.dumps(raw, default=list))
+    for path, value in items.items():
+        parts = path.split(".")
+        _check_override_path(raw, parts, path)
+        node = raw
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return raw
+
+
+def _check_override_path(raw: dict[str, Any], parts: list[str], path: str) -> None:
+    cls: Any = Hardware
+    node: Any = raw
+    for i, part in enumerate(parts):
+        where = ".".join(parts[: i + 1])
+        if cls == "memories":
+            if not isinstance(node, dict) or part not in node:
+                names = ", ".join(node) if isinstance(node, dict) else ""
+                raise SpecError("--set", path, f"a memory named one of: {names}", part)
+            cls, node = Memory, node[part]
+            continue
+        if cls == "dict":
+            if part not in model.DTYPES:
+                raise SpecError("--set", path, f"a key among {', '.join(model.DTYPES)}", part)
+            return
+        if not dataclasses.is_dataclass(cls):
+            raise SpecError("--set", path, f"no sub-field under {'.'.join(parts[:i])}", part)
+        names = [f.name for f in dataclasses.fields(cls) if f.name not in ("name",)]
+        if part not in names:
+            raise SpecError("--set", where, f"a field among {', '.join(names)}", part)
+        hint = _hints(cls)[part]
+        sub = node.get(part) if isinstance(node, dict) else None
+        if part == "memories":
+            cls, node = "memories", sub
+        elif part in ("compute", "cpu"):
+            ctype = sub.get("type", "vector") if isinstance(sub, dict) else "vector"
+            cls, node = COMPUTE_TYPES.get(ctype, VectorUnit), sub or {}
+        elif typing.get_origin(hint) is dict:
+            cls, node = "dict", sub
+        elif dataclasses.is_dataclass(_strip_optional(hint)):
+            cls, node = _strip_optional(hint), sub or {}
+        else:
+            cls, node = None, None
+
+
+# --- generic builder ------------------------------------------------------------------------
+
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls, vars(model))
+
+
+def _strip_optional(hint: Any) -> Any:
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]
+    return hint
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def build(cls: type, raw: Any, file: str, prefix: str) -> Any:
+    """Construct dataclass `cls` from mapping `raw`, checking every field."""
+    if not isinstance(raw, dict):
+        raise SpecError(file, prefix or "(top)", "a mapping", type(raw).__name__)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    allowed = [n for n in fields if not (cls is Memory and n == "name")]
+    for key in raw:
+        if key not in allowed:
+            raise SpecError(file, _join(prefix, str(key)), f"one of the fields {', '.join(allowed)}",
+                            "an unknown key")
+    hints = _hints(cls)
+    values: dict[str, Any] = {}
+    for name, f in fields.items():
+        path = _join(prefix, name)
+        if name not in raw:
+            if f.metadata.get("required") and not (cls is Memory and name == "name"):
+                raise SpecError(file, path, f"a value ({f.metadata.get('doc', '')})", "nothing")
+            continue
+        values[name] = _convert(hints[name], raw[name], f.metadata, file, path)
+    if cls is Memory and "name" not in values:
+        values["name"] = prefix.rsplit(".", 1)[-1]
+    try:
+        return cls(**values)
+    except ValueError as exc:
+        field_name, _, rest = str(exc).partition(": ")
+        raise SpecError(file, _join(prefix, field_name), rest.removeprefix("expected ")) from None
+
+
+def _convert(hint: Any, value: Any, meta: Mapping[str, Any], file: str, path: str) -> Any:
+    optional = _strip_optional(hint)
+    if optional is not hint:
+        if value is None:
+            return None
+        hint = optional
+    if path.endswith("compute") or path == "cpu":
+        return _convert_compute(value, file, path)
+    if path == "memories":
+        if not isinstance(value, dict) or not value:
+            raise SpecError(file, path, "a mapping of memory name -> fields, outermost first",
+                            type(value).__name__)
+        return tuple(build(Memory, v, file, _join(path, str(k))) for k, v in value.items())
+    if dataclasses.is_dataclass(hint):
+        return build(hint, value if value is not None else {}, file, path)
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        seq = [value] if isinstance(value, str) else value
+        if not isinstance(seq, (list, tuple)):
+            raise SpecError(file, path, "a list", value)
+        return tuple(_scalar(str, v, meta, file, f"{path}[{i}]") for i, v in enumerate(seq))
+    if origin is dict:
+        if not isinstance(value, dict) or not value:
+            raise SpecError(file, path, f"a mapping of {'/'.join(model.DTYPES)} -> number", value)
+        out = {}
+        for k, v in value.items():
+            if k not in model.DTYPES:
+                raise SpecError(file, _join(path, str(k)), f"a key among {', '.join(model.DTYPES)}", k)
+            out[k] = _scalar(float, v, meta, file, _join(path, str(k)))
+        return out
+    return _scalar(hint, value, meta, file, path)
+
+
+def _convert_compute(value: Any, file: str, path: str) -> Any:
+    if not isinstance(value, dict):
+        raise SpecError(file, path, "a mapping with a type of vector or systolic", type(value).__name__)
+    ctype = value.get("type", "vector")
+    if ctype not in COMPUTE_TYPES:
+        raise SpecError(file, _join(path, "type"), "one of vector, systolic", ctype)
+    return build(COMPUTE_TYPES[ctype], value, file, path)
+
+
+def _scalar(kind: Any, value: Any, meta: Mapping[str, Any], file: str, path: str) -> Any:
+    check, choices = meta.get("check"), meta.get("choices") or ()
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise SpecError(file, path, "true or false", value)
+        return value
+    if kind is str:
+        if not isinstance(value, str):
+            raise SpecError(file, path, "a string" if not choices else f"one of {', '.join(choices)}", value)
+        if choices and value not in choices:
+            raise SpecError(file, path, f"one of {', '.join(choices)}", value)
+        return value
+    number = _number(value)
+    noun = "integer" if kind is int else "number"
+    adjective = {POSITIVE: "a positive ", NONNEG: "a non-negative ", FRACTION: "a fraction in [0, 1] as a "}
+    expected = adjective.get(check, "a ") + noun
+    if number is None or (kind is int and not float(number).is_integer()):
+        raise SpecError(file, path, expected, value)
+    if (check == POSITIVE and number <= 0) or (check == NONNEG and number < 0) or \
+            (check == FRACTION and not 0 <= number <= 1):
+        raise SpecError(file, path, expected, value)
+    return int(number) if kind is int else float(number)
+
+
+def _number(value: Any) -> float | None:
+    """Numbers, and numeric strings such as '80e6' that YAML 1.1 leaves as text."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        try:
+            x = float(value.replace("_", ""))
+        except ValueError:
+            return None
+        return x if math.isfinite(x) else None
+    return None
+
+
+# --- dumping --------------------------------------------------------------------------------
+
+def to_dict(obj: Any) -> Any:
+    """Spec object -> plain mapping in the file layout (memories keyed by name)."""
+    if isinstance(obj, Hardware):
+        out = {}
+        for f in dataclasses.fields(obj):
+            v = getattr(obj, f.name)
+            if f.name == "memories":
+                out["memories"] = {m.name: {k: w for k, w in to_dict(m).items() if k != "name"} for m in v}
+            else:
+                out[f.name] = to_dict(v)
+        return out
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, tuple):
+        return [to_dict(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+def dump_yaml(hw: Hardware) -> str:
+    return yaml.safe_dump(to_dict(hw), sort_keys=False)
+
+
+def spec_hash(hw: Hardware) -> str:
+    return hashlib.sha256(json.dumps(to_dict(hw), sort_keys=True).encode()).hexdigest()[:12]

@@ -1,0 +1,169 @@
+"""Hardware described as frozen dataclasses.
+
+A part is a compute unit fed through a memory hierarchy listed outermost first (off-chip
+DRAM or flash, then on-chip SRAM, then PE-local buffers), with a DMA engine between the
+off-chip memory and the scratchpad, as Timeloop's architecture files list storage levels.
+Bandwidths are bytes per cycle of `Hardware.clock_hz`; energies are picojoules per byte;
+powers are milliwatts. Field metadata carries the checks `load.py` applies and the unit and
+meaning that `edgesim check` prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+POSITIVE = "positive"
+NONNEG = "nonneg"
+FRACTION = "fraction"
+
+DATAFLOWS = ("ws", "is", "os")
+MEMORY_KINDS = ("dram", "flash", "sram", "tcm", "buffer")
+OFFCHIP_KINDS = ("dram", "flash")
+VECTOR_KERNELS = ("cmsis-nn", "tflm-reference", "x-cube-ai", "plumerai", "microtvm", "tflite-cpu")
+DTYPES = ("int8", "int16", "float16", "float32")
+
+
+def spec_field(default: Any = None, *, check: str | None = None, choices: tuple[str, ...] = (),
+               doc: str = "", required: bool = False) -> Any:
+    """A dataclass field with the metadata the loader validates against."""
+    meta = {"check": check, "choices": choices, "doc": doc, "required": required}
+    if required:
+        return field(metadata=meta)
+    if isinstance(default, (dict, list, tuple)):
+        return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Memory:
+    """One level of the hierarchy. `name` is its key under `memories:`."""
+
+    name: str = spec_field(required=True, doc="key under memories:")
+    kind: str = spec_field(required=True, choices=MEMORY_KINDS, doc="technology of the level")
+    size_bytes: int = spec_field(required=True, check=POSITIVE, doc="capacity, bytes")
+    bandwidth_bytes_per_cycle: float = spec_field(required=True, check=POSITIVE,
+                                                  doc="sustained bytes per core clock cycle")
+    read_latency_cycles: int = spec_field(0, check=NONNEG, doc="first-beat latency of a read, cycles")
+    write_latency_cycles: int = spec_field(0, check=NONNEG, doc="latency of a write, cycles")
+    burst_bytes: int = spec_field(4, check=POSITIVE, doc="bytes per burst/transaction")
+    banks: int = spec_field(1, check=POSITIVE, doc="independent banks")
+    ports: int = spec_field(1, check=POSITIVE, doc="read/write ports per bank")
+    wait_states: int = spec_field(0, check=NONNEG, doc="flash wait states at clock_hz")
+    cached: bool = spec_field(False, doc="reads go through a cache or flash accelerator (ART)")
+    double_buffered: bool = spec_field(True, doc="tiles ping-pong so DMA overlaps compute")
+    read_energy_pj_per_byte: float = spec_field(0.0, check=NONNEG, doc="pJ per byte read")
+    write_energy_pj_per_byte: float = spec_field(0.0, check=NONNEG, doc="pJ per byte written")
+    leakage_mw: float = spec_field(0.0, check=NONNEG, doc="static leakage of the level, mW")
+    source: str = spec_field("", doc="where the figures come from")
+
+    def __post_init__(self) -> None:
+        if self.size_bytes % self.banks:
+            raise ValueError(f"banks: expected a divisor of size_bytes ({self.size_bytes}), got {self.banks}")
+
+    @property
+    def offchip(self) -> bool:
+        return self.kind in OFFCHIP_KINDS
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dma:
+    """The engine that moves tiles between off-chip memory and the scratchpad."""
+
+    channels: int = spec_field(1, check=POSITIVE, doc="independent DMA channels")
+    setup_cycles: int = spec_field(0, check=NONNEG, doc="cycles to program one transfer")
+    max_outstanding: int = spec_field(1, check=POSITIVE, doc="bursts in flight per channel")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VectorUnit:
+    """An MCU core with SIMD (CMSIS-NN style dual 16-bit MACs, or Helium beats)."""
+
+    type: str = spec_field("vector", choices=("vector",), doc="compute kind")
+    core: str = spec_field(required=True, choices=("cortex-m0", "cortex-m4", "cortex-m7", "cortex-m33",
+                                                   "cortex-m55", "cortex-m85", "cortex-a53", "riscv",
+                                                   "x86-64"), doc="CPU core")
+    simd_width_bits: int = spec_field(32, check=POSITIVE, doc="SIMD register width")
+    macs_per_cycle: dict[str, float] = spec_field({"int8": 2.0}, check=POSITIVE,
+                                                  doc="peak MACs per cycle per data type")
+    mac_energy_pj: float = spec_field(0.0, check=NONNEG, doc="dynamic energy per MAC, pJ")
+    has_fpu: bool = spec_field(True, doc="single-precision FPU present")
+    has_dcache: bool = spec_field(False, doc="data cache present (Cortex-M7/M55/M85)")
+    cores: int = spec_field(1, check=POSITIVE, doc="cores used by the runtime")
+
+    @property
+    def peak_macs_per_cycle(self) -> float:
+        return self.macs_per_cycle.get("int8", max(self.macs_per_cycle.values()))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SystolicArray:
+    """A rows x cols MAC array (Ethos-U style or SCALE-Sim style)."""
+
+    type: str = spec_field("systolic", choices=("systolic",), doc="compute kind")
+    rows: int = spec_field(required=True, check=POSITIVE, doc="PE rows")
+    cols: int = spec_field(required=True, check=POSITIVE, doc="PE columns")
+    dataflows: tuple[str, ...] = spec_field(DATAFLOWS, choices=DATAFLOWS, doc="supported dataflows")
+    accumulator_bits: int = spec_field(32, check=POSITIVE, doc="accumulator width")
+    accumulator_bytes: int = spec_field(0, check=NONNEG, doc="on-array accumulator storage, bytes")
+    mac_energy_pj: float = spec_field(0.0, check=NONNEG, doc="dynamic energy per int8 MAC, pJ")
+    postproc_elements_per_cycle: float = spec_field(8.0, check=POSITIVE,
+                                                    doc="elementwise/pooling unit throughput")
+    supported_ops: tuple[str, ...] = spec_field((), doc="ops the NPU runs; empty = all it can cost")
+
+    @property
+    def peak_macs_per_cycle(self) -> float:
+        return float(self.rows * self.cols)
+
+
+Compute = VectorUnit | SystolicArray
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hardware:
+    """A whole part: clock, compute unit, memories outermost first, DMA, power."""
+
+    name: str = spec_field(required=True, doc="part name")
+    clock_hz: float = spec_field(required=True, check=POSITIVE, doc="core clock, Hz")
+    compute: Compute = spec_field(required=True, doc="the unit that runs the graph")
+    memories: tuple[Memory, ...] = spec_field(required=True, doc="outermost first")
+    kernels: str = spec_field("", doc="software stack profile (MCU parts)")
+    cpu: VectorUnit | None = spec_field(None, doc="host core for operators the NPU does not run")
+    dma: Dma = spec_field(None, doc="DMA engine")
+    supply_voltage_v: float = spec_field(0.0, check=NONNEG, doc="supply voltage, V")
+    active_power_mw: float = spec_field(0.0, check=NONNEG, doc="dynamic power while computing, mW")
+    static_power_mw: float = spec_field(0.0, check=NONNEG, doc="power drawn regardless of activity, mW")
+    description: str = spec_field("", doc="one line about the part")
+    source: str = spec_field("", doc="where the figures come from")
+
+    def __post_init__(self) -> None:
+        if not self.memories:
+            raise ValueError("memories: expected at least one memory level, got none")
+        if self.dma is None:
+            object.__setattr__(self, "dma", Dma())
+        if isinstance(self.compute, VectorUnit) and self.kernels and self.kernels not in VECTOR_KERNELS:
+            raise ValueError(f"kernels: expected one of {', '.join(VECTOR_KERNELS)}, got {self.kernels!r}")
+
+    def memory(self, name: str) -> Memory:
+        for m in self.memories:
+            if m.name == name:
+                return m
+        raise KeyError(name)
+
+    @property
+    def offchip(self) -> Memory | None:
+        """The outermost off-chip level (DRAM or flash), where weights live."""
+        return next((m for m in self.memories if m.offchip), None)
+
+    @property
+    def scratchpad(self) -> Memory:
+        """The on-chip SRAM tiles are staged in: `sram` by name, else the largest on-chip level."""
+        onchip = [m for m in self.memories if not m.offchip]
+        if not onchip:
+            raise KeyError("no on-chip memory")
+        named = [m for m in onchip if m.name == "sram"]
+        return named[0] if named else max(onchip, key=lambda m: m.size_bytes)
+
+    @property
+    def is_systolic(self) -> bool:
+        return isinstance(self.compute, SystolicArray)

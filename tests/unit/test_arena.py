@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.mapping.arena import ALIGNMENT, Buffer, lifetimes, peak_live_bytes, plan_arena
+from workloads import zoo
+
+
+def _no_overlap(plan) -> None:
+    bufs = {b.tensor: b for b in plan.buffers}
+    items = list(bufs.values())
+    for i, a in enumerate(items):
+        for b in items[i + 1:]:
+            if a.last < b.first or b.last < a.first:
+                continue
+            oa, ob = plan.offsets[a.tensor], plan.offsets[b.tensor]
+            assert oa + a.size <= ob or ob + b.size <= oa, (a, b)
+
+
+def test_zoo_arenas_are_valid_and_at_least_peak_live() -> None:
+    for name in zoo.ZOO:
+        g = zoo.build(name)
+        plan = plan_arena(g)
+        _no_overlap(plan)
+        assert plan.arena_bytes >= peak_live_bytes(g)
+
+
+def test_resnet8_arena_is_two_activations_of_16kib_plus_one() -> None:
+    g = zoo.build("mlperf-ic")
+    # the residual block keeps the block input alive beside two 32x32x16 int8 tensors
+    assert plan_arena(g).arena_bytes == 3 * 32 * 32 * 16
+
+
+@given(st.lists(st.tuples(st.integers(1, 5000), st.integers(0, 20), st.integers(0, 6)), min_size=1, max_size=30))
+def test_greedy_plan_never_overlaps_live_buffers(spec) -> None:
+    bufs = [Buffer(f"b{i}", size, first, first + span) for i, (size, first, span) in enumerate(spec)]
+    plan = plan_arena(None, bufs)  # type: ignore[arg-type]
+    _no_overlap(plan)
+    assert plan.arena_bytes >= max(b.size for b in bufs)
+    assert all(off % ALIGNMENT == 0 for off in plan.offsets.values())
+
+
+def test_reshape_aliases_its_input() -> None:
+    g = zoo.build("mlperf-kws")
+    names = {b.tensor for b in lifetimes(g)}
+    reshape = next(op for op in g.ops if op.op_type == "RESHAPE")
+    assert reshape.outputs[0] not in names

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from tests.conftest import real_model
+
+BAD = Path(__file__).resolve().parents[1] / "specs" / "bad"
+
+
+def test_run_writes_the_three_files_with_contract_columns(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["run", "mlperf-ic", "--hw", "stm32h7a3", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "latency" in out and " ms" in out and "uJ" in out
+    layers = pd.read_csv(tmp_path / "layers.csv")
+    traffic = pd.read_csv(tmp_path / "traffic.csv")
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    for col in ("layer", "op_type", "macs", "dataflow", "compute_cycles", "stall_cycles", "latency_cycles",
+                "working_set_bytes", "dram_read_bytes", "dram_write_bytes", "energy_pj"):
+        assert col in layers.columns
+    assert list(traffic.columns[:6]) == ["layer", "index", "memory", "operand", "read_bytes", "write_bytes"]
+    for col in ("model", "hardware", "latency_cycles", "latency_ms", "peak_working_set_bytes", "arena_bytes",
+                "dram_read_bytes", "dram_write_bytes", "energy_uj"):
+        assert col in summary.columns
+    assert len(layers) == 16 and layers["macs"].sum() == 12_501_632
+    assert summary["latency_cycles"][0] == layers["latency_cycles"].sum()
+    assert set(traffic["operand"]) <= {"ifm", "weights", "ofm"}
+
+
+def test_run_real_tflite_json(capsys: pytest.CaptureFixture) -> None:
+    assert main(["run", str(real_model("kws")), "--hw", "systolic-32x32", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 13
+
+
+def test_check_prints_defaults(capsys: pytest.CaptureFixture) -> None:
+    assert main(["check", "stm32h7a3", "--set", "clock_hz=80e6"]) == 0
+    out = capsys.readouterr().out
+    assert "valid" in out and "clock_hz: 80000000.0" in out and "double_buffered" in out
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["run", "nope", "--hw", "stm32h7a3"], "MODEL: expected a .tflite file"),
+    (["run", "mlperf-ic", "--hw", "nope"], "--hw: expected a spec file or one of"),
+    (["run", "missing.tflite", "--hw", "stm32h7a3"], "missing.tflite: expected a readable .tflite file"),
+    (["run", "mlperf-ic", "--hw", "stm32h7a3", "--set", "memories.sram.size=1"], "memories.sram.size"),
+    (["run", "mlperf-ic", "--hw", "stm32h7a3", "--set", "memories.sram.size_bytes=-1"], "positive integer"),
+    (["check", str(BAD / "negative_size.yaml")], "negative_size.yaml: memories.sram.size_bytes"),
+])
+def test_user_errors_exit_2_with_one_line(argv: list[str], fragment: str, capsys: pytest.CaptureFixture) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert fragment in err and "\n" not in err and "Traceback" not in err
+
+
+def test_console_script_exit_code() -> None:
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", "mlperf-ad", "--hw", "bogus"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr

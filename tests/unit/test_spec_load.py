@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.errors import SpecError
+from sim.spec.load import bundled_names, dump_yaml, load_hardware
+from sim.spec.model import SystolicArray, VectorUnit
+
+BAD = Path(__file__).resolve().parents[1] / "specs" / "bad"
+
+
+def _expected(path: Path) -> str:
+    first = path.read_text().splitlines()[0]
+    assert first.startswith("# expect: ")
+    return first.removeprefix("# expect: ")
+
+
+@pytest.mark.parametrize("path", sorted(BAD.glob("*.yaml")), ids=lambda p: p.stem)
+def test_bad_spec_gives_one_line_naming_file_and_field(path: Path) -> None:
+    with pytest.raises(SpecError) as info:
+        load_hardware(path)
+    msg = str(info.value)
+    assert "\n" not in msg
+    assert path.name in msg
+    assert _expected(path) in msg
+
+
+@pytest.mark.parametrize("name", bundled_names())
+def test_every_bundled_spec_loads_and_round_trips(name: str, tmp_path: Path) -> None:
+    hw = load_hardware(name)
+    assert isinstance(hw.compute, (VectorUnit, SystolicArray))
+    assert hw.memories and hw.scratchpad.size_bytes > 0
+    again = tmp_path / "again.yaml"
+    again.write_text(dump_yaml(hw))
+    assert load_hardware(again) == hw
+
+
+def test_set_overrides_are_validated_and_applied() -> None:
+    hw = load_hardware("systolic-32x32", ["clock_hz=80e6", "memories.sram.size_bytes=262144", "compute.rows=8"])
+    assert hw.clock_hz == 80e6
+    assert hw.memory("sram").size_bytes == 262144
+    assert hw.compute.rows == 8
+
+
+@pytest.mark.parametrize("item, fragment", [
+    ("memories.sram.size_byte=1", "--set: memories.sram.size_byte: expected a field among"),
+    ("memories.l2.size_bytes=1", "expected a memory named one of: dram, sram"),
+    ("clock_hz=-5", "clock_hz: expected a positive number, got -5"),
+    ("compute.rows=0", "compute.rows: expected a positive integer, got 0"),
+    ("clock_hz", "expected PATH=VALUE"),
+])
+def test_bad_override_is_one_line(item: str, fragment: str) -> None:
+    with pytest.raises(SpecError) as info:
+        load_hardware("systolic-32x32", [item])
+    assert fragment in str(info.value)
+
+
+def test_unknown_bundled_name_lists_the_bundled_ones() -> None:
+    with pytest.raises(SpecError) as info:
+        load_hardware("no-such-part")
+    assert "stm32h7a3" in str(info.value) and "no-such-part" in str(info.value)
+
+
+def test_missing_file() -> None:
+    with pytest.raises(SpecError, match="no such file"):
+        load_hardware("does/not/exist.yaml")

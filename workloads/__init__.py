@@ -1,0 +1,1 @@
+"""Workloads: the model zoo, and importers from .tflite and SCALE-Sim topology files."""
