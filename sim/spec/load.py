@@ -208,6 +208,9 @@ def build(cls: type, raw: Any, file: str, prefix: str) -> Any:
         if name not in raw:
             if f.metadata.get("required") and not (cls is Memory and name == "name"):
                 raise SpecError(file, path, f"a value ({f.metadata.get('doc', '')})", "nothing")
+            if f.metadata.get("doc") and name not in ("source", "description", "name"):
+                default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+                log.info("%s: no %s specified; using a default of %r", file, path, default)
             continue
         values[name] = _convert(hints[name], raw[name], f.metadata, file, path)
     if cls is Memory and "name" not in values:
