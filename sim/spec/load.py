@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import os
+import re
 import types
 import typing
 from pathlib import Path
@@ -141,7 +142,9 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str] | Mapping[str,
 def _check_override_path(raw: dict[str, Any], parts: list[str], path: str) -> None:
     cls: Any = Hardware
     node: Any = raw
+    dict_keys = "dtype"
     for i, part in enumerate(parts):
+        _hint_owner = cls
         where = ".".join(parts[: i + 1])
         if cls == "memories":
             if not isinstance(node, dict) or part not in node:
@@ -150,8 +153,8 @@ def _check_override_path(raw: dict[str, Any], parts: list[str], path: str) -> No
             cls, node = Memory, node[part]
             continue
         if cls == "dict":
-            if part not in model.DTYPES:
-                raise SpecError("--set", path, f"a key among {', '.join(model.DTYPES)}", part)
+            if not _key_ok(dict_keys, part):
+                raise SpecError("--set", path, _key_expected(dict_keys), part)
             return
         if not dataclasses.is_dataclass(cls):
             raise SpecError("--set", path, f"no sub-field under {'.'.join(parts[:i])}", part)
@@ -167,6 +170,7 @@ def _check_override_path(raw: dict[str, Any], parts: list[str], path: str) -> No
             cls, node = COMPUTE_TYPES.get(ctype, VectorUnit), sub or {}
         elif typing.get_origin(hint) is dict:
             cls, node = "dict", sub
+            dict_keys = {f.name: f for f in dataclasses.fields(_hint_owner)}[part].metadata.get("keys", "dtype")
         elif dataclasses.is_dataclass(_strip_optional(hint)):
             cls, node = _strip_optional(hint), sub or {}
         else:
@@ -244,15 +248,29 @@ def _convert(hint: Any, value: Any, meta: Mapping[str, Any], file: str, path: st
             raise SpecError(file, path, "a list", value)
         return tuple(_scalar(str, v, meta, file, f"{path}[{i}]") for i, v in enumerate(seq))
     if origin is dict:
-        if not isinstance(value, dict) or not value:
-            raise SpecError(file, path, f"a mapping of {'/'.join(model.DTYPES)} -> number", value)
+        keys = meta.get("keys", "dtype")
+        if not isinstance(value, dict) or (not value and keys == "dtype"):
+            raise SpecError(file, path, f"a mapping of {'/'.join(model.DTYPES)} -> number"
+                            if keys == "dtype" else "a mapping of operator type -> number", value)
         out = {}
         for k, v in value.items():
-            if k not in model.DTYPES:
-                raise SpecError(file, _join(path, str(k)), f"a key among {', '.join(model.DTYPES)}", k)
+            if not _key_ok(keys, k):
+                raise SpecError(file, _join(path, str(k)), _key_expected(keys), k)
             out[k] = _scalar(float, v, meta, file, _join(path, str(k)))
         return out
     return _scalar(hint, value, meta, file, path)
+
+
+def _key_ok(keys: str, key: Any) -> bool:
+    if keys == "op_type":
+        return isinstance(key, str) and re.fullmatch(r"[A-Z][A-Z0-9_]*", key) is not None
+    return key in model.DTYPES
+
+
+def _key_expected(keys: str) -> str:
+    if keys == "op_type":
+        return "a TFLite operator type such as CONV_2D"
+    return f"a key among {', '.join(model.DTYPES)}"
 
 
 def _convert_compute(value: Any, file: str, path: str) -> Any:

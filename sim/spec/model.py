@@ -25,9 +25,10 @@ DTYPES = ("int8", "int16", "float16", "float32")
 
 
 def spec_field(default: Any = None, *, check: str | None = None, choices: tuple[str, ...] = (),
-               doc: str = "", required: bool = False) -> Any:
-    """A dataclass field with the metadata the loader validates against."""
-    meta = {"check": check, "choices": choices, "doc": doc, "required": required}
+               doc: str = "", required: bool = False, keys: str = "dtype") -> Any:
+    """A dataclass field with the metadata the loader validates against. `keys` names what a
+    mapping field is keyed by: "dtype" (DTYPES) or "op_type" (TFLite builtin names)."""
+    meta = {"check": check, "choices": choices, "doc": doc, "required": required, "keys": keys}
     if required:
         return field(metadata=meta)
     if isinstance(default, (dict, list, tuple)):
@@ -90,6 +91,8 @@ class VectorUnit:
     has_fpu: bool = spec_field(True, doc="single-precision FPU present")
     has_dcache: bool = spec_field(False, doc="data cache present (Cortex-M7/M55/M85)")
     cores: int = spec_field(1, check=POSITIVE, doc="cores used by the runtime")
+    op_scale: dict[str, float] = spec_field({}, check=POSITIVE, keys="op_type",
+                                            doc="per-op-type compute cycle multiplier, fitted by `edgesim calibrate`")
 
     @property
     def peak_macs_per_cycle(self) -> float:

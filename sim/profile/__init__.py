@@ -1,0 +1,2 @@
+"""Measured profiles: TFLite `benchmark_model` logs, live LiteRT runs, and their alignment with
+simulated operators."""
