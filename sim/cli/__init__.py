@@ -13,7 +13,7 @@ import sys
 from sim import __version__
 from sim.errors import SimError
 
-COMMANDS = ["run", "check"]
+COMMANDS = ["run", "check", "import-log", "crosscheck", "bench", "calibrate"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log defaults and progress")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:
-        importlib.import_module(f"sim.cli.{name}").add_parser(sub)
+        importlib.import_module(f"sim.cli.{name.replace('-', '_')}").add_parser(sub)
     return parser
 
 

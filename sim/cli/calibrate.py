@@ -1,0 +1,44 @@
+"""`edgesim calibrate --hw SPEC --fit P... [--test P...]`: fit per-op-type cycle multipliers.
+
+Each P is MODEL=LOG (a benchmark_model log or ops.csv) or a directory written by
+`edgesim bench --out`. Fits `compute.op_scale` on the --fit profiles only, prints the error
+before and after on both sets, and writes the calibrated spec.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import yaml
+
+from sim.cli.common import add_hw_options, out_dir
+from sim.profile.calibrate import calibrate, resolve_profile
+from sim.spec.load import dump_yaml
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("calibrate", help="fit per-op-type cycle multipliers of a vector spec to profiles",
+                       description=__doc__)
+    add_hw_options(p)
+    p.add_argument("--fit", nargs="+", required=True, metavar="P", help="MODEL=LOG or bench output dir")
+    p.add_argument("--test", nargs="*", default=[], metavar="P", help="held-out MODEL=LOG or bench dirs")
+    p.add_argument("--out", default=None, help="directory for the calibrated spec and calibration.csv")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    cal = calibrate(args.hw, [resolve_profile(x) for x in args.fit], [resolve_profile(x) for x in args.test],
+                    overrides=args.overrides)
+    print("op_scale   " + ", ".join(f"{k} {v:.2f}" for k, v in cal.op_scale.items()))
+    cols = ["stage", "split", "model", "mape_pct", "median_ape_pct", "total_ape_pct", "spearman_rho"]
+    print(cal.errors[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    d = out_dir(args.out)
+    if d is not None:
+        name = f"{cal.hardware.name}-calibrated"
+        text = dump_yaml(cal.hardware)
+        data = yaml.safe_load(text)
+        data["name"] = name
+        (d / f"{name}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+        cal.errors.to_csv(d / "calibration.csv", index=False)
+        print(f"wrote {d}/{name}.yaml, calibration.csv")
+    return 0

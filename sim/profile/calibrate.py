@@ -1,0 +1,106 @@
+"""Fit a vector unit's per-operator-type cycle multipliers (`compute.op_scale`) to profiles.
+
+Model: a kernel of type T runs `s_T` times slower than the spec's peak MACs (or SIMD
+elements) per cycle, for every layer of that type. `s_T` is fitted on the fit profiles
+alone as the geometric mean of measured / predicted time over the single-operator groups
+of type T (a least-squares fit in log space, so a 2x over- and a 2x under-estimate weigh
+the same); `DEFAULT` is the geometric mean over all those groups and prices types the fit
+set never saw. Groups covering several operators (delegates, fusions) and operators
+predicted at zero time (views) carry no per-type information and are left out.
+
+Evaluation re-simulates with the fitted spec, so memory-bound layers stay memory-bound,
+and is reported separately for the fit set (in-sample) and the test set (hold-out).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.api import load_hardware
+from sim.errors import SimError
+from sim.profile.benchmark_log import BenchmarkLog, load_profile
+from sim.profile.crosscheck import CrossCheck, crosscheck
+from sim.spec.model import Hardware, VectorUnit
+
+
+@dataclass(frozen=True)
+class ProfiledModel:
+    """A model and a measured profile of it."""
+
+    model: str
+    profile: BenchmarkLog
+
+
+def resolve_profile(item: str) -> ProfiledModel:
+    """`MODEL=LOG` (any model `load_graph` takes, any profile `load_profile` reads) or a
+    directory written by `edgesim bench --out DIR` (its bench_summary.csv names the model)."""
+    if "=" in item:
+        model, _, prof = item.partition("=")
+        return ProfiledModel(model, load_profile(prof))
+    d = Path(item)
+    summary = d / "bench_summary.csv"
+    if d.is_dir() and summary.is_file() and (d / "ops.csv").is_file():
+        model = str(pd.read_csv(summary)["model"].iloc[0])
+        return ProfiledModel(model, load_profile(d / "ops.csv"))
+    raise SimError(f"{item}: expected MODEL=LOG or a directory written by `edgesim bench --out`")
+
+
+def fit_op_scale(checks: list[CrossCheck]) -> dict[str, float]:
+    """Per-type geometric-mean ratio of measured to predicted time, plus DEFAULT."""
+    frames = [c.groups[(c.groups["n_sim_ops"] == 1) & ~c.groups["delegate"] & (c.groups["predicted_us"] > 0)
+                       & (c.groups["measured_us"] > 0)] for c in checks]
+    g = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if g.empty:
+        raise SimError("calibrate: expected profiles with single-operator groups to fit, got none")
+    logr = np.log(g["measured_us"].to_numpy(float) / g["predicted_us"].to_numpy(float))
+    scale = {str(t): float(math.exp(v)) for t, v in pd.Series(logr).groupby(g["op_type"].to_numpy()).mean().items()}
+    scale["DEFAULT"] = float(math.exp(logr.mean()))
+    return dict(sorted(scale.items()))
+
+
+def with_op_scale(hw: Hardware, scale: dict[str, float], base_scale: dict[str, float] | None = None) -> Hardware:
+    """The spec with its compute unit's `op_scale` multiplied by the fitted factors."""
+    if not isinstance(hw.compute, VectorUnit):
+        raise SimError(f"calibrate: expected a vector compute unit, {hw.name} has a {hw.compute.type} array")
+    base = dict(base_scale if base_scale is not None else hw.compute.op_scale)
+    d0 = base.get("DEFAULT", 1.0)
+    merged = {k: base.get(k, d0) * v for k, v in scale.items()}
+    return dataclasses.replace(hw, compute=dataclasses.replace(hw.compute, op_scale=merged))
+
+
+def evaluate(pairs: list[ProfiledModel], hw: Hardware, split: str) -> tuple[list[CrossCheck], pd.DataFrame]:
+    checks = [crosscheck(p.model, hw, p.profile) for p in pairs]
+    rows: list[dict[str, Any]] = [{"split": split, "model": c.sim.graph.name, "hardware": hw.name,
+                                   **c.scores.as_dict()} for c in checks]
+    return checks, pd.DataFrame(rows)
+
+
+@dataclass
+class Calibration:
+    hardware: Hardware
+    op_scale: dict[str, float]
+    errors: pd.DataFrame  # one row per (stage, split, model): before/after, fit/test
+
+
+def calibrate(spec: str | Hardware, fit: list[ProfiledModel], test: list[ProfiledModel],
+              overrides: Any = None) -> Calibration:
+    base = spec if isinstance(spec, Hardware) else load_hardware(spec, overrides)
+    if not isinstance(base.compute, VectorUnit):
+        raise SimError(f"calibrate: expected a vector compute unit, {base.name} has a {base.compute.type} array")
+    fit_checks, before_fit = evaluate(fit, base, "fit")
+    scale = fit_op_scale(fit_checks)
+    tuned = with_op_scale(base, scale)
+    frames = [before_fit.assign(stage="spec"), evaluate(fit, tuned, "fit")[1].assign(stage="calibrated")]
+    if test:
+        frames += [evaluate(test, base, "test")[1].assign(stage="spec"),
+                   evaluate(test, tuned, "test")[1].assign(stage="calibrated")]
+    errors = pd.concat(frames, ignore_index=True)
+    errors = errors[["stage", "split", *[c for c in errors.columns if c not in ("stage", "split")]]]
+    return Calibration(tuned, scale, errors)

@@ -1,0 +1,47 @@
+"""Simulate a model and compare it, operator by operator, with a measured profile.
+
+The measured side is a `benchmark_model` log or an `ops.csv` (from `edgesim import-log` or
+`edgesim bench`); the simulated side is `sim.api.simulate`'s per-layer latency. Only the
+primary subgraph of the log is compared: that is the graph `load_graph` imports.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+
+from sim.api import HardwareLike, ModelLike, SimResult, simulate
+from sim.profile.align import Scores, align, score
+from sim.profile.benchmark_log import BenchmarkLog, load_profile
+
+
+@dataclass
+class CrossCheck:
+    groups: pd.DataFrame
+    scores: Scores
+    log: BenchmarkLog
+    sim: SimResult
+
+    def summary_frame(self) -> pd.DataFrame:
+        row: dict[str, Any] = {"model": self.sim.graph.name, "hardware": self.sim.hardware.name,
+                               "log": self.log.path, **self.scores.as_dict()}
+        whole = self.log.summary.get("inference_avg_us")
+        if whole:
+            row["log_inference_avg_us"] = whole
+            row["whole_model_ape_pct"] = abs(self.scores.total_predicted_us - whole) / whole * 100.0
+        return pd.DataFrame([row])
+
+
+def crosscheck(model: ModelLike, hardware: HardwareLike, log: str | os.PathLike[str] | BenchmarkLog, *,
+               overrides: Iterable[str] | Mapping[str, Any] | None = None) -> CrossCheck:
+    prof = log if isinstance(log, BenchmarkLog) else load_profile(Path(log))
+    res = simulate(model, hardware, overrides=overrides)
+    ops = prof.ops[prof.ops["subgraph"] == 0].reset_index(drop=True)
+    ops.attrs.update(prof.ops.attrs)
+    groups, unmatched = align(res.layers[["index", "op_type", "latency_us"]], ops)
+    unmatched_sim = len(res.layers) - int(groups["n_sim_ops"].sum())
+    return CrossCheck(groups, score(groups, len(unmatched), unmatched_sim), prof, res)
