@@ -77,6 +77,37 @@ SUMMARY_COLUMNS = (
     Column("energy_uj", "float", "uJ", "energy per inference"),
 )
 
+PROFILE_COLUMNS = (  # ops.csv from `edgesim import-log` / `edgesim bench`
+    Column("node", "int", "", "node index in the runtime's execution plan (run order position if the log has none)"),
+    Column("op_type", "str", "", "node type as the log prints it (TFLite builtin or delegate name)"),
+    Column("name", "str", "", "node name (its output tensors) without brackets and :index suffix"),
+    Column("avg_us", "float", "us", "average time per inference of the regular benchmark runs"),
+    Column("first_us", "float", "us", "time in the first regular run"),
+    Column("pct", "float", "%", "share of the summed node time"),
+    Column("cdf_pct", "float", "%", "cumulative share in run order"),
+    Column("mem_kb", "float", "KB", "memory the profiler attributes to the node"),
+    Column("times_called", "int", "", "calls per inference"),
+    Column("start_ms", "float", "ms", "average start time within an inference (NaN when the log has no [start])"),
+    Column("delegate", "bool", "", "node is a delegated partition (covers several operators)"),
+    Column("subgraph", "int", "", "subgraph index (0 = primary graph)"),
+    Column("source", "str", "", "where the numbers come from (log header, or host CPU for edgesim bench)"),
+)
+
+CROSSCHECK_COLUMNS = (  # crosscheck.csv from `edgesim crosscheck`
+    Column("group", "int", "", "aligned group, in run order"),
+    Column("log_node", "int", "", "measured node of the group"),
+    Column("op_type", "str", "", "measured node type"),
+    Column("sim_ops", "str", "", "simulated operator index or range i-j the node covers"),
+    Column("sim_op_types", "str", "", "simulated operator types joined by +"),
+    Column("fused", "bool", "", "group holds an operator that has no node of its own"),
+    Column("delegate", "bool", "", "the node is a delegated partition"),
+    Column("n_sim_ops", "int", "", "simulated operators in the group"),
+    Column("predicted_us", "float", "us", "sum of the group's simulated latency_us"),
+    Column("measured_us", "float", "us", "node avg_us"),
+    Column("error_us", "float", "us", "predicted_us - measured_us"),
+    Column("ape_pct", "float", "%", "absolute percentage error |predicted - measured| / measured"),
+)
+
 
 def markdown_table(columns: tuple[Column, ...]) -> str:
     rows = ["| column | unit | meaning |", "|---|---|---|"]
@@ -86,5 +117,6 @@ def markdown_table(columns: tuple[Column, ...]) -> str:
 
 if __name__ == "__main__":  # pragma: no cover - documentation helper
     for title, cols in (("layers.csv", LAYER_COLUMNS), ("traffic.csv", TRAFFIC_COLUMNS),
-                        ("summary.csv", SUMMARY_COLUMNS)):
+                        ("summary.csv", SUMMARY_COLUMNS), ("ops.csv", PROFILE_COLUMNS),
+                        ("crosscheck.csv", CROSSCHECK_COLUMNS)):
         print(f"#### {title}\n\n{markdown_table(cols)}\n")

@@ -162,3 +162,11 @@ def test_resolve_profile_forms(tmp_path):
         resolve_profile(str(tmp_path))
     assert load_graph("mobilenet-v1").name == "mobilenet-v1"
     assert len(load_profile(log).ops) == 31
+
+
+def test_profile_columns_are_described_once():
+    from sim.profile.align import CROSSCHECK_COLUMNS as ALIGNED
+    from sim.profile.benchmark_log import OPS_COLUMNS
+    from sim.report.columns import CROSSCHECK_COLUMNS, PROFILE_COLUMNS
+    assert [c.name for c in PROFILE_COLUMNS] == [*OPS_COLUMNS, "source"]
+    assert [c.name for c in CROSSCHECK_COLUMNS] == list(ALIGNED)
