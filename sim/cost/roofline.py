@@ -52,9 +52,8 @@ def roofline_cost(graph: Graph, op: Op, hw: Hardware, *, activations_onchip: boo
                     Traffic(sram.name, "weights", w_b if staged else 0, w_b if staged else 0),
                     Traffic(sram.name, "ofm", ofm_b if (off is not None and not activations_onchip) else 0, ofm_b)]
     compute = compute_cycles(graph, op, hw)
-    if isinstance(hw.compute, VectorUnit) and hw.compute.op_scale:  # calibrated kernel efficiency
-        scale = hw.compute.op_scale
-        compute = int(round(compute * scale.get(op.op_type, scale.get("DEFAULT", 1.0))))
+    if isinstance(hw.compute, VectorUnit) and op.op_type in hw.compute.op_scale:  # calibrated kernel efficiency
+        compute = int(round(compute * hw.compute.op_scale[op.op_type]))
     mem_cycles = 0
     for m in hw.memories:
         moved = sum(t.read_bytes + t.write_bytes for t in traffic if t.memory == m.name)

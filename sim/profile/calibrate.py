@@ -2,11 +2,11 @@
 
 Model: a kernel of type T runs `s_T` times slower than the spec's peak MACs (or SIMD
 elements) per cycle, for every layer of that type. `s_T` is fitted on the fit profiles
-alone as the geometric mean of measured / predicted time over the single-operator groups
-of type T (a least-squares fit in log space, so a 2x over- and a 2x under-estimate weigh
-the same); `DEFAULT` is the geometric mean over all those groups and prices types the fit
-set never saw. Groups covering several operators (delegates, fusions) and operators
-predicted at zero time (views) carry no per-type information and are left out.
+alone as the ratio of summed measured to summed predicted time over the single-operator
+groups of type T, so large layers weigh more than small ones. Types the fit set never saw
+keep a multiplier of 1. Left out: groups covering several operators (delegates, fusions),
+operators predicted at zero time (views), and operators measured under MIN_MEASURED_US,
+whose time at host timer resolution is mostly invoke jitter (about a microsecond).
 
 Evaluation re-simulates with the fitted spec, so memory-bound layers stay memory-bound,
 and is reported separately for the fit set (in-sample) and the test set (hold-out).
@@ -15,7 +15,6 @@ and is reported separately for the fit set (in-sample) and the test set (hold-ou
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,17 +51,19 @@ def resolve_profile(item: str) -> ProfiledModel:
     raise SimError(f"{item}: expected MODEL=LOG or a directory written by `edgesim bench --out`")
 
 
-def fit_op_scale(checks: list[CrossCheck]) -> dict[str, float]:
-    """Per-type geometric-mean ratio of measured to predicted time, plus DEFAULT."""
-    frames = [c.groups[(c.groups["n_sim_ops"] == 1) & ~c.groups["delegate"] & (c.groups["predicted_us"] > 0)
-                       & (c.groups["measured_us"] > 0)] for c in checks]
+MIN_MEASURED_US = 2.0
+
+
+def fit_op_scale(checks: list[CrossCheck], min_measured_us: float = MIN_MEASURED_US) -> dict[str, float]:
+    """Per-type ratio of summed measured to summed predicted time."""
+    frames = [c.groups[(c.groups["n_sim_ops"] == 1) & ~c.groups["delegate"].astype(bool)
+                       & (c.groups["predicted_us"] > 0) & (c.groups["measured_us"] >= min_measured_us)]
+              for c in checks]
     g = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if g.empty:
         raise SimError("calibrate: expected profiles with single-operator groups to fit, got none")
-    logr = np.log(g["measured_us"].to_numpy(float) / g["predicted_us"].to_numpy(float))
-    scale = {str(t): float(math.exp(v)) for t, v in pd.Series(logr).groupby(g["op_type"].to_numpy()).mean().items()}
-    scale["DEFAULT"] = float(math.exp(logr.mean()))
-    return dict(sorted(scale.items()))
+    sums = g.groupby("op_type")[["measured_us", "predicted_us"]].sum()
+    return {str(t): float(r["measured_us"] / r["predicted_us"]) for t, r in sums.sort_index().iterrows()}
 
 
 def with_op_scale(hw: Hardware, scale: dict[str, float], base_scale: dict[str, float] | None = None) -> Hardware:
@@ -70,8 +71,7 @@ def with_op_scale(hw: Hardware, scale: dict[str, float], base_scale: dict[str, f
     if not isinstance(hw.compute, VectorUnit):
         raise SimError(f"calibrate: expected a vector compute unit, {hw.name} has a {hw.compute.type} array")
     base = dict(base_scale if base_scale is not None else hw.compute.op_scale)
-    d0 = base.get("DEFAULT", 1.0)
-    merged = {k: base.get(k, d0) * v for k, v in scale.items()}
+    merged = {**base, **{k: base.get(k, 1.0) * v for k, v in scale.items()}}
     return dataclasses.replace(hw, compute=dataclasses.replace(hw.compute, op_scale=merged))
 
 

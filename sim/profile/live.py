@@ -8,7 +8,9 @@ Per-operator time: LiteRT's Python API exposes no per-op profiler (the C library
 `LiteRtGetProfilerEvents` needs runtime options the Python wrapper does not pass), so
 each operator is cut into its own single-operator model (same tensors, weights and
 options; its non-constant inputs become the model inputs) and timed alone. The cost of an
-`invoke()` that runs nothing is measured on a model with no operators and subtracted. Cut
+`invoke()` that runs nothing is measured on a model with no operators and subtracted.
+Per-op `avg_us` is the median of the timed runs, not the mean: on a shared machine a few
+preempted runs would otherwise dominate a microsecond-scale operator. Cut
 operators lose cache warmth from their producer and run on random inputs; the sum of the
 per-op times against the whole-model time says how much that matters (it is reported).
 
@@ -178,7 +180,7 @@ def bench(model: str | Path, *, runs: int = 50, warmup: int = 5, op_runs: int | 
         for i, op_type, name, content in cut_models(data):
             t = _time_invokes(_interpreter(content), n, warmup)
             rows.append({"node": i, "op_type": op_type, "name": name,
-                         "avg_us": max(float(t.mean()) - overhead, 0.0),
+                         "avg_us": max(float(np.median(t)) - overhead, 0.0),
                          "first_us": max(float(t[0]) - overhead, 0.0), "times_called": 1})
     except (RuntimeError, ValueError) as exc:
         raise SimError(f"{path}: expected a model LiteRT can run, got {str(exc).splitlines()[0][:120]}") from None
@@ -193,7 +195,7 @@ def bench(model: str | Path, *, runs: int = 50, warmup: int = 5, op_runs: int | 
     df = df[list(OPS_COLUMNS)]
     df.attrs["indexed"] = True
     df.attrs["log"] = str(path)
-    summary = {"inference_avg_us": float(lat.mean()), "nodes_executed": float(len(df))}
+    summary = {"inference_avg_us": float(np.median(lat)), "nodes_executed": float(len(df))}
     prof = BenchmarkLog(path=str(path), ops=df, by_type=pd.DataFrame(), summary=summary,
                         source=host_description())
     log.info("%s: %d ops, whole model %.1f us, op sum %.1f us, invoke overhead %.2f us", path, len(df),

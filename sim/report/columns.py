@@ -81,7 +81,7 @@ PROFILE_COLUMNS = (  # ops.csv from `edgesim import-log` / `edgesim bench`
     Column("node", "int", "", "node index in the runtime's execution plan (run order position if the log has none)"),
     Column("op_type", "str", "", "node type as the log prints it (TFLite builtin or delegate name)"),
     Column("name", "str", "", "node name (its output tensors) without brackets and :index suffix"),
-    Column("avg_us", "float", "us", "average time per inference of the regular benchmark runs"),
+    Column("avg_us", "float", "us", "average time per inference of the regular runs (edgesim bench: median)"),
     Column("first_us", "float", "us", "time in the first regular run"),
     Column("pct", "float", "%", "share of the summed node time"),
     Column("cdf_pct", "float", "%", "cumulative share in run order"),

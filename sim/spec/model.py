@@ -92,7 +92,7 @@ class VectorUnit:
     has_dcache: bool = spec_field(False, doc="data cache present (Cortex-M7/M55/M85)")
     cores: int = spec_field(1, check=POSITIVE, doc="cores used by the runtime")
     op_scale: dict[str, float] = spec_field({}, check=POSITIVE, keys="op_type",
-                                            doc="per-op-type compute cycle multiplier (DEFAULT: other types), fitted by `edgesim calibrate`")
+                                            doc="per-op-type compute cycle multiplier, fitted by `edgesim calibrate`")
 
     @property
     def peak_macs_per_cycle(self) -> float:

@@ -110,15 +110,14 @@ def test_cli_crosscheck_missing_log_exits_2(tmp_path, capsys):
     assert "no.log" in capsys.readouterr().err
 
 
-def test_fit_op_scale_is_the_geometric_mean_ratio():
-    groups = pd.DataFrame({"op_type": ["CONV_2D", "CONV_2D", "SOFTMAX", "RESHAPE"],
-                           "n_sim_ops": [1, 1, 1, 1], "delegate": [False] * 4,
-                           "predicted_us": [10.0, 10.0, 1.0, 0.0], "measured_us": [20.0, 80.0, 3.0, 1.0]})
+def test_fit_op_scale_is_the_ratio_of_sums():
+    groups = pd.DataFrame({"op_type": ["CONV_2D", "CONV_2D", "SOFTMAX", "RESHAPE", "ADD"],
+                           "n_sim_ops": [1, 1, 1, 1, 1], "delegate": [False] * 5,
+                           "predicted_us": [10.0, 30.0, 1.0, 0.0, 1.0], "measured_us": [20.0, 100.0, 3.0, 5.0, 1.5]})
     s = fit_op_scale([SimpleNamespace(groups=groups)])  # type: ignore[list-item]
-    assert s["CONV_2D"] == pytest.approx(40.0 / 10.0)  # sqrt(2 * 8)
+    assert s["CONV_2D"] == pytest.approx(120.0 / 40.0)
     assert s["SOFTMAX"] == pytest.approx(3.0)
-    assert "RESHAPE" not in s  # predicted 0: no information
-    assert s["DEFAULT"] == pytest.approx((2 * 8 * 3) ** (1 / 3))
+    assert set(s) == {"CONV_2D", "SOFTMAX"}  # RESHAPE predicted 0, ADD measured under 2 us: no information
 
 
 def test_op_scale_multiplies_compute_cycles():
@@ -131,11 +130,11 @@ def test_op_scale_multiplies_compute_cycles():
 
 
 def test_calibrated_spec_round_trips_through_the_loader(tmp_path):
-    hw = with_op_scale(load_hardware("host"), {"CONV_2D": 4.5, "DEFAULT": 2.0})
+    hw = with_op_scale(load_hardware("host"), {"CONV_2D": 4.5, "SOFTMAX": 2.0})
     from sim.spec.load import dump_yaml
     p = tmp_path / "h.yaml"
     p.write_text(dump_yaml(hw))
-    assert load_hardware(p).compute.op_scale == {"CONV_2D": 4.5, "DEFAULT": 2.0}
+    assert load_hardware(p).compute.op_scale == {"CONV_2D": 4.5, "SOFTMAX": 2.0}
 
 
 def test_op_scale_keys_must_be_op_types(tmp_path, capsys):
