@@ -113,6 +113,12 @@ def _interrupt(s: InterruptSource, rng: np.random.Generator, clock_hz: float, ho
     return Stream(s.name, -1, t, w)
 
 
+def analysis_generator(scenario: Scenario, seed: int) -> np.random.Generator:
+    """The child of the seeded generator after every source's: for sampling done after the replay."""
+    n = len(scenario.bus.masters) + 1 + len(scenario.interrupts)
+    return np.random.default_rng(seed).spawn(n + 1)[n]
+
+
 def draw(scenario: Scenario, seed: int, horizon: float, *, clock_hz: float, bus_bytes_per_cycle: float,
          offchip_kind: str) -> Disturbances:
     """Every source of `scenario` drawn over [0, horizon] cycles from `seed`."""

@@ -109,6 +109,76 @@ CROSSCHECK_COLUMNS = (  # crosscheck.csv from `edgesim crosscheck`
 )
 
 
+# --- edgesim jitter (event replay) ---------------------------------------------------------
+
+RUN_COLUMNS = (
+    Column("run", "int", "", "inference number, in release order"),
+    Column("start_us", "float", "us", "release time from the first release"),
+    Column("latency_cycles", "float", "cycles", "replayed latency at the nominal clock"),
+    Column("latency_us", "float", "us", "replayed latency"),
+    Column("energy_uj", "float", "uJ", "energy of the inference, all components"),
+    Column("temperature_c", "float", "C", "junction temperature at the end of the inference"),
+    Column("clock_scale", "float", "", "lowest DVFS clock scale during the inference (1 = nominal)"),
+)
+
+JITTER_SUMMARY_COLUMNS = (
+    Column("model", "str", "", "model name"),
+    Column("hardware", "str", "", "hardware spec name"),
+    Column("scenario", "str", "", "scenario name"),
+    Column("engine", "str", "", "replay path: fast (compiled) or simpy"),
+    Column("seed", "int", "", "seed of the one random generator"),
+    Column("runs", "int", "", "inferences replayed"),
+    Column("analytic_us", "float", "us", "latency of `edgesim run` (sum of layer latencies)"),
+    Column("mean_us", "float", "us", "mean replayed latency"),
+    Column("p50_us", "float", "us", "median latency"),
+    Column("p90_us", "float", "us", "90th percentile latency"),
+    Column("p99_us", "float", "us", "99th percentile latency"),
+    Column("p999_us", "float", "us", "99.9th percentile latency"),
+    Column("max_us", "float", "us", "worst replayed latency"),
+    Column("min_us", "float", "us", "best replayed latency"),
+    Column("spread_pct", "float", "%", "(max - min) / mean latency"),
+    Column("vs_analytic_pct", "float", "%", "(mean - analytic) / analytic latency"),
+    Column("mean_energy_uj", "float", "uJ", "mean energy per inference"),
+    Column("max_temperature_c", "float", "C", "hottest junction temperature seen"),
+    Column("min_clock_scale", "float", "", "lowest DVFS clock scale seen"),
+)
+
+TAIL_COLUMNS = (
+    Column("layer", "str", "", "operator name"),
+    Column("index", "int", "", "position in execution order"),
+    Column("op_type", "category", "", "TFLite builtin operator name"),
+    Column("unit", "category", "", "npu or cpu"),
+    Column("analytic_us", "float", "us", "the cost model's latency of the layer"),
+    Column("mean_us", "float", "us", "mean replayed duration over all runs"),
+    Column("p99_us", "float", "us", "99th percentile of the layer's duration"),
+    Column("tail_mean_us", "float", "us", "mean duration in the runs at or above the p99 latency"),
+    Column("tail_excess_us", "float", "us", "tail_mean_us - mean_us: what the layer adds in tail runs"),
+    Column("tail_share_pct", "float", "%", "the layer's share of the summed tail excess"),
+)
+
+ENERGY_COLUMNS = (
+    Column("component", "str", "", "compute (MACs), <memory>_read/_write, static (power x time), leakage"),
+    Column("mean_uj", "float", "uJ", "mean energy per inference"),
+    Column("p99_uj", "float", "uJ", "99th percentile over inferences"),
+    Column("share_pct", "float", "%", "share of the mean total"),
+)
+
+DAQ_COLUMNS = (
+    Column("rate_hz", "float", "Hz", "DAQ sampling rate"),
+    Column("mode", "str", "", "average (integrating ADC over 1/rate) or point (instantaneous)"),
+    Column("inferences", "int", "", "inferences in the sampled trace"),
+    Column("samples", "int", "", "samples taken over the trace"),
+    Column("samples_per_inference", "float", "", "mean samples whose timestamp falls in an inference"),
+    Column("true_peak_mw", "float", "mW", "peak of the true power trace"),
+    Column("daq_peak_mw", "float", "mW", "largest sample"),
+    Column("peak_error_pct", "float", "%", "(daq - true) / true peak power"),
+    Column("true_energy_uj", "float", "uJ", "mean true energy per inference"),
+    Column("daq_energy_uj", "float", "uJ", "mean energy per inference from the samples"),
+    Column("energy_error_pct", "float", "%", "bias of the mean energy per inference"),
+    Column("energy_rms_error_pct", "float", "%", "RMS of the per-inference energy error"),
+    Column("energy_max_error_pct", "float", "%", "worst per-inference energy error"),
+)
+
 def markdown_table(columns: tuple[Column, ...]) -> str:
     rows = ["| column | unit | meaning |", "|---|---|---|"]
     rows += [f"| `{c.name}` | {c.unit or '-'} | {c.meaning} |" for c in columns]
@@ -118,5 +188,7 @@ def markdown_table(columns: tuple[Column, ...]) -> str:
 if __name__ == "__main__":  # pragma: no cover - documentation helper
     for title, cols in (("layers.csv", LAYER_COLUMNS), ("traffic.csv", TRAFFIC_COLUMNS),
                         ("summary.csv", SUMMARY_COLUMNS), ("ops.csv", PROFILE_COLUMNS),
-                        ("crosscheck.csv", CROSSCHECK_COLUMNS)):
+                        ("crosscheck.csv", CROSSCHECK_COLUMNS), ("jitter runs.csv", RUN_COLUMNS),
+                        ("jitter summary.csv", JITTER_SUMMARY_COLUMNS), ("jitter tail.csv", TAIL_COLUMNS),
+                        ("jitter energy.csv", ENERGY_COLUMNS), ("jitter daq.csv", DAQ_COLUMNS)):
         print(f"#### {title}\n\n{markdown_table(cols)}\n")
