@@ -63,3 +63,44 @@ def test_console_script_exit_code() -> None:
     proc = subprocess.run([sys.executable, "-m", "sim", "run", "mlperf-ad", "--hw", "bogus"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_jitter_writes_runs_summary_tail_energy_daq_trace(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    argv = ["jitter", "mlperf-vww", "--hw", "ethos-u55-128", "--scenario", "busy-bus", "--runs", "120",
+            "--seed", "4", "--out", str(tmp_path), "--trace", "--daq", "1e3,1e4,1e5"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "p50" in out and "p99.9" in out and "uJ per inference" in out and "DAQ over 120" in out
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert list(runs.columns[:4]) == ["run", "start_us", "latency_cycles", "latency_us"] and len(runs) == 120
+    assert {"energy_uj", "energy_compute_uj", "energy_flash_read_uj", "energy_static_uj"} <= set(runs.columns)
+    for col in ("p50_us", "p90_us", "p99_us", "p999_us", "max_us", "mean_energy_uj"):
+        assert col in summary.columns
+    assert summary["p99_us"][0] >= summary["p50_us"][0]
+    assert summary["p50_us"][0] == pytest.approx(runs["latency_us"].median())
+    tail = pd.read_csv(tmp_path / "tail.csv")
+    assert len(tail) == 31 and tail["tail_share_pct"].sum() == pytest.approx(100.0)
+    daq = pd.read_csv(tmp_path / "daq.csv")
+    assert sorted(set(daq["rate_hz"])) == [1e3, 1e4, 1e5] and set(daq["mode"]) == {"average", "point"}
+    avg = daq[daq["mode"] == "average"].set_index("rate_hz")
+    assert avg.loc[1e3, "daq_peak_mw"] < avg.loc[1e5, "daq_peak_mw"] <= avg.loc[1e5, "true_peak_mw"] + 1e-9
+    trace = json.loads((tmp_path / "trace.json").read_text())
+    assert any(e.get("name") == "thread_name" and e["args"]["name"] == "mac_array" for e in trace["traceEvents"])
+    assert (tmp_path / "latency_hist.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["jitter", "mlperf-kws", "--hw", "stm32h7a3", "--scenario", "nope"], "--scenario: expected a scenario file"),
+    (["jitter", "mlperf-kws", "--hw", "stm32h7a3", "--scenario",
+      str(Path(__file__).resolve().parents[1] / "specs" / "bad_scenarios" / "negative_rate.yaml")],
+     "negative_rate.yaml: bus.masters.camera.rate_hz: expected a positive number, got -5"),
+    (["jitter", "mlperf-kws", "--hw", "stm32h7a3", "--runs", "0"], "--runs: expected a positive integer"),
+    (["jitter", "mlperf-kws", "--hw", "stm32h7a3", "--daq", "fast"], "--daq: expected comma-separated rates"),
+    (["jitter", "mlperf-kws", "--hw", "stm32h7a3", "--trace"], "--trace: expected --out DIR"),
+])
+def test_jitter_user_errors_exit_2_with_one_line(argv: list[str], fragment: str,
+                                                 capsys: pytest.CaptureFixture) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert fragment in err and "\n" not in err and "Traceback" not in err

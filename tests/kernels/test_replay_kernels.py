@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.replay import kernels, reference
+
+times = st.lists(st.floats(0.0, 1e4, allow_nan=False), min_size=0, max_size=40)
+work = st.floats(0.0, 500.0, allow_nan=False)
+
+
+@st.composite
+def arrivals(draw):  # noqa: ANN001, ANN201
+    t = sorted(draw(times))
+    w = draw(st.lists(work, min_size=len(t), max_size=len(t)))
+    return t, w
+
+
+@given(arrivals())
+def test_busy_periods_matches_reference(aw: tuple[list[float], list[float]]) -> None:
+    t, w = aw
+    starts, ends = kernels.busy_periods(np.asarray(t, dtype=float), np.asarray(w, dtype=float))
+    ref_s, ref_e = reference.busy_periods(t, w)
+    assert starts.tolist() == ref_s and ends.tolist() == ref_e
+    assert np.all(starts[1:] > ends[:-1])  # disjoint and sorted
+    assert np.isclose(float(np.sum(ends - starts)), float(np.sum(w)))  # work is conserved
+
+
+@given(arrivals(), st.floats(0.0, 2e4, allow_nan=False), work)
+def test_serve_in_gaps_matches_reference(aw: tuple[list[float], list[float]], t0: float, need: float) -> None:
+    s, e = reference.busy_periods(*aw)
+    end, _ = kernels.serve_in_gaps(t0, need, np.asarray(s, dtype=float), np.asarray(e, dtype=float), 0)
+    assert end == reference.serve_in_gaps(t0, need, s, e)
+    busy = sum(max(0.0, min(b, end) - max(a, t0)) for a, b in zip(s, e))
+    assert np.isclose(end - t0 - busy, need, atol=1e-6)  # exactly `need` free cycles were used
+
+
+@given(st.floats(0, 150), st.floats(0, 500), st.floats(0, 2), st.floats(-20, 60), st.floats(1, 100),
+       st.floats(1e-4, 1.0))
+def test_heat_matches_reference(temp: float, power: float, dt: float, amb: float, r: float, c: float) -> None:
+    assert kernels.heat(temp, power, dt, amb, r, c) == reference.heat(temp, power, dt, amb, r, c)
+
+
+@given(st.floats(0, 120), st.integers(0, 3), st.lists(st.floats(40, 110), min_size=0, max_size=3),
+       st.floats(0, 5))
+def test_throttle_level_matches_reference(temp: float, level: int, th: list[float], hyst: float) -> None:
+    th = sorted(th)
+    level = min(level, len(th))
+    got = kernels.throttle_level(temp, level, np.asarray(th, dtype=float), hyst)
+    assert got == reference.throttle_level(temp, level, th, hyst)
+    assert all(temp >= x - hyst for x in th[:got])
