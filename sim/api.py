@@ -91,3 +91,34 @@ def simulate(model: ModelLike, hardware: HardwareLike, *, dataflow: str = "best"
              "compat": compat or ""}
     return SimResult(stamp(layers, **attrs), stamp(traffic_frame(costs), **attrs), stamp(summary, **attrs),
                      graph, hw, costs)
+
+
+@dataclass
+class JitterResult:
+    """A replay's frames (`runs`, `summary`, `tail`, `energy`), its Timeline, and the analytic result."""
+
+    runs: pd.DataFrame
+    summary: pd.DataFrame
+    tail: pd.DataFrame
+    energy: pd.DataFrame
+    timeline: Any = field(repr=False)
+    analytic: SimResult = field(repr=False)
+
+
+def jitter(model: ModelLike, hardware: HardwareLike, scenario: Any = "quiet", *, runs: int = 1000, seed: int = 0,
+           engine: str = "auto", dataflow: str = "best",
+           overrides: Iterable[str] | Mapping[str, Any] | None = None) -> JitterResult:
+    """Replay `runs` inferences under `scenario` (bundled name, YAML path or `Scenario`).
+
+    The schedule is `simulate`'s; the replay adds contention, interrupts and throttling.
+    The same seed gives the same result.
+    """
+    from sim.replay import load_scenario, replay
+    from sim.report.jitter import energy_frame, runs_frame, stamped, summary_frame, tail_frame
+    sc = load_scenario(scenario)
+    res = simulate(model, hardware, dataflow=dataflow, overrides=overrides)
+    tl = replay(res.costs, res.hardware, sc, runs=runs, seed=seed, engine=engine)
+    attrs = {"model": res.graph.name, "hardware": res.hardware.name}
+    frame = stamped(runs_frame(tl), tl, **attrs)
+    return JitterResult(frame, stamped(summary_frame(frame, tl, **attrs), tl, **attrs),
+                        stamped(tail_frame(tl), tl, **attrs), stamped(energy_frame(tl), tl, **attrs), tl, res)

@@ -8,14 +8,14 @@ import logging
 
 import numpy as np
 
-from sim.api import simulate
+from sim.api import jitter
 from sim.cli.common import add_hw_options, out_dir, write_frames
 from sim.errors import SimError
 from sim.replay import load_scenario, replay
 from sim.replay.disturb import analysis_generator
 from sim.replay.power import daq_rows
 from sim.replay.run import ENGINES
-from sim.report.jitter import daq_frame, energy_frame, runs_frame, stamped, summary_frame, tail_frame
+from sim.report.jitter import daq_frame, stamped
 from sim.schedule import DATAFLOW_CHOICES
 
 log = logging.getLogger(__name__)
@@ -57,12 +57,11 @@ def run(args: argparse.Namespace) -> int:
         raise SimError("--trace: expected --out DIR to write trace.json into, got no --out")
     rates = parse_rates(args.daq) if args.daq else []
     scenario = load_scenario(args.scenario)
-    res = simulate(args.model, args.hw, dataflow=args.dataflow, overrides=args.overrides)
-    tl = replay(res.costs, res.hardware, scenario, runs=args.runs, seed=args.seed, engine=args.engine)
+    result = jitter(args.model, args.hw, scenario, runs=args.runs, seed=args.seed, engine=args.engine,
+                    dataflow=args.dataflow, overrides=args.overrides)
+    res, tl = result.analytic, result.timeline
     attrs = {"model": res.graph.name, "hardware": res.hardware.name}
-    runs = stamped(runs_frame(tl), tl, **attrs)
-    summary = stamped(summary_frame(runs, tl, **attrs), tl, **attrs)
-    energy = stamped(energy_frame(tl), tl, **attrs)
+    runs, summary, energy = result.runs, result.summary, result.energy
     print(summary_text(summary, energy))
     daq = None
     if rates:
@@ -73,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     d = out_dir(args.out)
     if d is None:
         return 0
-    frames = {"runs": runs, "summary": summary, "tail": stamped(tail_frame(tl), tl, **attrs), "energy": energy}
+    frames = {"runs": runs, "summary": summary, "tail": result.tail, "energy": energy}
     if daq is not None:
         frames["daq"] = daq
     write_frames(d, frames)
