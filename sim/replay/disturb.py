@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.replay import reference
 from sim.replay.kernels import busy_periods
 from sim.replay.scenario import BusMaster, Dist, InterruptSource, Scenario
 
 log = logging.getLogger(__name__)
 
 BLOCK = 4096
+COMPILED_ABOVE = 1_000_000  # arrivals from which the compiled merge beats compiling it
 REFRESH_PRIORITY = -1  # refresh outranks every master: the controller cannot defer it past tREFI x 8
 
 
@@ -54,8 +56,12 @@ def _merged(streams: list[Stream]) -> np.ndarray:
     arrivals = np.concatenate([s.arrivals for s in streams])
     works = np.concatenate([s.works for s in streams])
     order = np.argsort(arrivals, kind="stable")
-    starts, ends = busy_periods(arrivals[order], works[order])
-    return np.stack([starts, ends])
+    if arrivals.size >= COMPILED_ABOVE:
+        starts, ends = busy_periods(arrivals[order], works[order])
+        return np.stack([starts, ends])
+    # Performance: small merges finish in the plain loop before numba would compile.
+    s, e = reference.busy_periods(arrivals[order].tolist(), works[order].tolist())
+    return np.asarray([s, e], dtype=np.float64).reshape(2, -1)
 
 
 def sample(dist: Dist, rng: np.random.Generator, n: int) -> np.ndarray:

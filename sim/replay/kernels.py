@@ -142,6 +142,7 @@ def replay_runs(slots: np.ndarray, layer_of: np.ndarray, params: np.ndarray, bus
     segs = np.empty((seg_runs * n, 3))
     per_run = np.empty((runs, 4))
     t, temp, level, kb, ki = 0.0, params[P_INITIAL], 0, 0, 0
+    thresholds = np.ascontiguousarray(steps[:, 0])
     for r in range(runs):
         start = t if r == 0 else t + params[P_GAP]
         if params[P_PERIOD] > 0.0:
@@ -152,7 +153,7 @@ def replay_runs(slots: np.ndarray, layer_of: np.ndarray, params: np.ndarray, bus
         for layer in range(n_layers):
             scale, v = 1.0, 1.0
             if params[P_THERMAL] > 0.5:
-                level = throttle_level(temp, level, steps[:, 0], params[P_HYST])
+                level = throttle_level(temp, level, thresholds, params[P_HYST])
                 if level > 0:
                     scale, v = steps[level - 1, 1], steps[level - 1, 2]
             low = min(low, scale)

@@ -20,6 +20,7 @@ import numpy as np
 from sim.cost.layer import LayerCost
 from sim.errors import SimError
 from sim.replay import kernels as K
+from sim.replay import reference
 from sim.replay.disturb import Disturbances, draw
 from sim.replay.events import replay_events, run_params, slot_matrix, step_matrix
 from sim.replay.plan import Plan, plan_replay
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 ENGINES = ("auto", "fast", "simpy")
 SEGMENT_RUNS = 2000  # runs whose power trace is kept (the DAQ study needs 100+)
+COMPILED_ABOVE = 3_000_000  # slot plays from which the compiled kernel beats compiling it (~1 us each in Python)
 PJ_PER_MW_S = 1e9
 
 
@@ -143,8 +145,17 @@ def _fast(plan: Plan, scenario: Scenario, dist: Disturbances, runs: int,
           segment_runs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     bus = np.ascontiguousarray(dist.bus_busy(scenario.bus.dma_priority))
     irq = np.ascontiguousarray(dist.irq_busy())
-    return K.replay_runs(slot_matrix(plan), plan.layer_of, run_params(plan, scenario, runs, segment_runs), bus, irq,
-                         step_matrix(scenario))
+    slots, params, steps = slot_matrix(plan), run_params(plan, scenario, runs, segment_runs), step_matrix(scenario)
+    if runs * plan.tiles >= COMPILED_ABOVE:
+        return K.replay_runs(slots, plan.layer_of, params, bus, irq, steps)
+    # Performance: below COMPILED_ABOVE the plain loop finishes before numba would have
+    # compiled the kernel on a cold cache (about 5 s); both do the same float operations.
+    lc, vsq, segs, per_run = reference.replay_runs(slots.tolist(), plan.layer_of.tolist(), params.tolist(),
+                                                   (bus[0].tolist(), bus[1].tolist()),
+                                                   (irq[0].tolist(), irq[1].tolist()), steps.tolist())
+    return (np.asarray(lc, dtype=np.float64).reshape(runs, len(plan.layers)),
+            np.asarray(vsq, dtype=np.float64).reshape(runs, len(plan.layers)),
+            np.asarray(segs, dtype=np.float64).reshape(-1, 3), np.asarray(per_run, dtype=np.float64).reshape(runs, 4))
 
 
 def _first_horizon(plan: Plan, scenario: Scenario, runs: int) -> float:

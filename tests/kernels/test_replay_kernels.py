@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -50,3 +51,33 @@ def test_throttle_level_matches_reference(temp: float, level: int, th: list[floa
     got = kernels.throttle_level(temp, level, np.asarray(th, dtype=float), hyst)
     assert got == reference.throttle_level(temp, level, th, hyst)
     assert all(temp >= x - hyst for x in th[:got])
+
+
+@pytest.mark.parametrize("double", [True, False])
+def test_replay_runs_matches_reference(tmp_path, double: bool) -> None:  # noqa: ANN001
+    """The compiled loop and its plain twin do the same float operations: equal to the bit."""
+    import dataclasses
+
+    from sim.api import simulate
+    from sim.replay.disturb import draw
+    from sim.replay.events import run_params, slot_matrix, step_matrix
+    from sim.replay.plan import plan_replay
+    from tests.conftest import tiny_cnn, tiny_mcu
+    from tests.unit.test_replay import EVERYTHING, _scenario
+
+    res = simulate(tiny_cnn(), tiny_mcu())
+    costs = [dataclasses.replace(c, tiles=dataclasses.replace(c.tiles, count=2, double_buffered=double))
+             for c in res.costs]
+    sc = _scenario(tmp_path, EVERYTHING)
+    plan = plan_replay(costs, res.hardware)
+    runs = 60
+    dist = draw(sc, 3, 1e9, clock_hz=plan.clock_hz, bus_bytes_per_cycle=plan.bus_bytes_per_cycle,
+                offchip_kind=plan.offchip_kind)
+    bus, irq = dist.bus_busy(sc.bus.dma_priority), dist.irq_busy()
+    slots, params, steps = slot_matrix(plan), run_params(plan, sc, runs, 10), step_matrix(sc)
+    got = kernels.replay_runs(slots, plan.layer_of, params, bus, irq, steps)
+    ref = reference.replay_runs(slots.tolist(), plan.layer_of.tolist(), params.tolist(),
+                                (bus[0].tolist(), bus[1].tolist()), (irq[0].tolist(), irq[1].tolist()), steps.tolist())
+    for a, b in zip(got, ref):
+        assert a.reshape(-1).tolist() == np.asarray(b, dtype=float).reshape(-1).tolist()
+    assert got[3][:, 3].min() < 1.0 and np.ptp(got[3][:, 1] - got[3][:, 0]) > 0  # throttled, and jittered
