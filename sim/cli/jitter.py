@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from sim.api import jitter
 from sim.cli.common import add_hw_options, out_dir, write_frames
@@ -22,7 +24,7 @@ log = logging.getLogger(__name__)
 TRACE_RUNS = 3
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("jitter", help="latency distribution under contention and throttling",
                        description=__doc__)
     p.add_argument("model", help=".tflite file, SCALE-Sim topology .csv, or zoo name (e.g. mlperf-vww)")
@@ -91,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary_text(summary, energy) -> str:  # noqa: ANN001 - DataFrames
+def summary_text(summary: pd.DataFrame, energy: pd.DataFrame) -> str:
     s = summary.iloc[0]
     parts = ", ".join(f"{r.component} {r.mean_uj:.3f}" for r in energy.itertuples())
     return "\n".join([
@@ -107,7 +109,7 @@ def summary_text(summary, energy) -> str:  # noqa: ANN001 - DataFrames
     ])
 
 
-def daq_text(daq) -> str:  # noqa: ANN001 - DataFrame
+def daq_text(daq: pd.DataFrame) -> str:
     lines = [f"DAQ over {int(daq['inferences'].iloc[0])} inferences (true peak {daq['true_peak_mw'].iloc[0]:.2f} mW, "
              f"true energy {daq['true_energy_uj'].iloc[0]:.3f} uJ per inference)",
              f"{'rate_hz':>10} {'mode':>8} {'samples/inf':>11} {'peak_err%':>10} {'energy_err%':>11} "
@@ -118,7 +120,7 @@ def daq_text(daq) -> str:  # noqa: ANN001 - DataFrame
     return "\n".join(lines)
 
 
-def write_histogram(runs, summary, path) -> bool:  # noqa: ANN001
+def write_histogram(runs: pd.DataFrame, summary: pd.DataFrame, path: Path) -> bool:
     try:
         import matplotlib
         matplotlib.use("Agg")

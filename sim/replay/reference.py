@@ -103,7 +103,7 @@ def replay_runs(slots: list[list[float]], layer_of: list[int], params: list[floa
     Performance: for small jobs this loop (about 1 us per tile slot) beats paying numba's
     first compilation, so `run.py` uses it below `COMPILED_ABOVE` slot plays.
     """
-    runs, n_layers, n = int(params[0]), int(params[1]), len(slots)
+    runs, n_layers = int(params[0]), int(params[1])
     period, gap, thermal, ambient, initial, r_th, c_th, hyst, idle_mw, clock, seg_runs = params[2:13]
     thermal_on, seg_runs = thermal > 0.5, int(seg_runs)
     to_s = 1.0 / clock

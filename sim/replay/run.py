@@ -62,7 +62,7 @@ class Timeline:
 
     @property
     def latency_cycles(self) -> np.ndarray:
-        return self.end_cycles - self.start_cycles
+        return np.asarray(self.end_cycles - self.start_cycles, dtype=np.float64)
 
     @property
     def latency_us(self) -> np.ndarray:
@@ -70,7 +70,7 @@ class Timeline:
 
     @property
     def energy_total_pj(self) -> np.ndarray:
-        return np.sum(np.stack(list(self.energy_pj.values())), axis=0)
+        return np.asarray(np.sum(np.stack(list(self.energy_pj.values())), axis=0), dtype=np.float64)
 
     @property
     def idle_mw(self) -> float:
@@ -127,7 +127,7 @@ def replay(costs: list[LayerCost], hw: Hardware, scenario: Scenario, *, runs: in
             out = _fast(plan, scenario, dist, runs, segment_runs)
         else:
             recorder: Callable[[str, str, float, float], None] | None = (
-                (lambda track, name, a, b: events.append((track, name, a, b))) if events is not None else None)
+                _recorder(events) if events is not None else None)
             out = replay_events(plan, scenario, dist, runs, max(hw.dma.channels, 1), recorder, segment_runs)
         if out[3][-1, 1] <= 0.95 * horizon or not (scenario.bus.masters or scenario.interrupts
                                                    or scenario.dram_refresh):
@@ -156,6 +156,12 @@ def _fast(plan: Plan, scenario: Scenario, dist: Disturbances, runs: int,
     return (np.asarray(lc, dtype=np.float64).reshape(runs, len(plan.layers)),
             np.asarray(vsq, dtype=np.float64).reshape(runs, len(plan.layers)),
             np.asarray(segs, dtype=np.float64).reshape(-1, 3), np.asarray(per_run, dtype=np.float64).reshape(runs, 4))
+
+
+def _recorder(events: list[tuple[str, str, float, float]]) -> Callable[[str, str, float, float], None]:
+    def record(track: str, name: str, start: float, end: float) -> None:
+        events.append((track, name, start, end))
+    return record
 
 
 def _first_horizon(plan: Plan, scenario: Scenario, runs: int) -> float:

@@ -217,7 +217,8 @@ def load_scenario(spec: str | os.PathLike[str] | Scenario) -> Scenario:
     raw, file = read_yaml(path), display_path(path)
     if not isinstance(raw, dict):
         raise SpecError(file, "", "a mapping of scenario fields", type(raw).__name__)
-    return build(Scenario, raw, file, "")
+    scenario: Scenario = build(Scenario, raw, file, "")
+    return scenario
 
 
 def _join(prefix: str, name: str) -> str:
@@ -260,7 +261,7 @@ def _convert(hint: Any, value: Any, meta: Any, file: str, path: str) -> Any:
         if value is None:
             return None
         hint = next(a for a in args if a is not type(None))
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return build(hint, value if value is not None else {}, file, path)
     origin = typing.get_origin(hint)
     if origin is dict:
@@ -275,7 +276,7 @@ def _convert(hint: Any, value: Any, meta: Any, file: str, path: str) -> Any:
         seq = [] if value is None else value
         if not isinstance(seq, (list, tuple)):
             raise SpecError(file, path, "a list", value)
-        if dataclasses.is_dataclass(item):
+        if isinstance(item, type) and dataclasses.is_dataclass(item):
             return tuple(build(item, v, file, f"{path}[{i}]") for i, v in enumerate(seq))
         return tuple(_scalar(item, v, meta, file, f"{path}[{i}]") for i, v in enumerate(seq))
     return _scalar(hint, value, meta, file, path)
