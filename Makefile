@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-kernels-nojit clean
+.PHONY: install demo test test-kernels-nojit bench-jitter clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 	if ls tests/kernels/test_*.py >/dev/null 2>&1; then \
 	  NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest tests/kernels -q -p no:cacheprovider; fi
+
+bench-jitter: $(STAMP)
+	$(BIN)/python scripts/bench_jitter.py
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -203,3 +203,38 @@ def test_trace_records_every_engine(vww) -> None:  # noqa: ANN001
     to_us = 1e6 / tl.clock_hz
     runs = [e for e in spans if e["cat"] == "inference"]
     assert [round(e["dur"], 6) for e in runs] == [round(x * to_us, 6) for x in tl.latency_cycles.tolist()]
+
+
+# --- plan and DAQ -------------------------------------------------------------------------------
+
+def test_plan_keeps_latency_bytes_and_energy_when_tiles_are_coalesced() -> None:
+    res = simulate(tiny_cnn(), tiny_systolic())
+    costs = [dataclasses.replace(c, tiles=dataclasses.replace(c.tiles, count=1000 + c.index, compute_cycles=1))
+             for c in res.costs]
+    from sim.replay.plan import MAX_SLOTS, plan_replay
+    plan = plan_replay(costs, res.hardware)
+    hw = res.hardware
+    for pos, c in enumerate(costs):
+        mine = plan.layer_of == pos
+        assert mine.sum() == MAX_SLOTS
+        assert plan.quiet[mine].sum() == pytest.approx(c.latency_cycles)
+        assert plan.bus_in[mine].sum() * hw.offchip.bandwidth_bytes_per_cycle == pytest.approx(c.bytes_at("dram"))
+        transfers = int(c.bytes_at("dram") > 0) + int(c.bytes_at("dram", write=True) > 0)
+        assert plan.setup_in[mine].sum() == c.tiles.count * hw.dma.setup_cycles * transfers  # one channel
+        dyn = sum(v for k, v in c.energy_pj.items() if k != "static")
+        assert plan.dyn_energy_pj[mine].sum() == pytest.approx(dyn)
+    assert plan.analytic_cycles == pytest.approx(float(res.summary["latency_cycles"].iloc[0]))
+
+
+def test_daq_average_mode_never_reads_above_the_true_peak_and_converges(vww) -> None:  # noqa: ANN001
+    from sim.replay.power import daq_rows
+    tl = replay(vww.costs, vww.hardware, load_scenario("busy-bus"), runs=150, seed=4)
+    rows = {(r["rate_hz"], r["mode"]): r for r in daq_rows(tl, [1e3, 1e4, 1e5, 1e7], np.random.default_rng(0))}
+    true_peak = rows[(1e3, "average")]["true_peak_mw"]
+    for (rate, mode), r in rows.items():
+        assert r["daq_peak_mw"] <= true_peak * (1 + 1e-9)  # cumulative-energy differences round
+        assert abs(r["energy_error_pct"]) < 2.0  # energy is conserved on average at every rate
+    errs = [rows[(f, "average")]["energy_rms_error_pct"] for f in (1e3, 1e4, 1e5, 1e7)]
+    assert errs == sorted(errs, reverse=True) and errs[-1] < 0.1
+    assert rows[(1e7, "average")]["peak_error_pct"] > -1.0 > rows[(1e3, "average")]["peak_error_pct"]
+    assert rows[(1e3, "average")]["true_energy_uj"] == pytest.approx(tl.energy_total_pj[:150].mean() * 1e-6)
