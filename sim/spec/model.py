@@ -52,6 +52,8 @@ class Memory:
     ports: int = spec_field(1, check=POSITIVE, doc="read/write ports per bank")
     wait_states: int = spec_field(0, check=NONNEG, doc="flash wait states at clock_hz")
     cached: bool = spec_field(False, doc="reads go through a cache or flash accelerator (ART)")
+    cache_bytes: int = spec_field(0, check=NONNEG,
+                                  doc="data capacity of that cache/flash accelerator, bytes (0 = unknown/none)")
     double_buffered: bool = spec_field(True, doc="tiles ping-pong so DMA overlaps compute")
     read_energy_pj_per_byte: float = spec_field(0.0, check=NONNEG, doc="pJ per byte read")
     write_energy_pj_per_byte: float = spec_field(0.0, check=NONNEG, doc="pJ per byte written")
@@ -90,6 +92,7 @@ class VectorUnit:
     mac_energy_pj: float = spec_field(0.0, check=NONNEG, doc="dynamic energy per MAC, pJ")
     has_fpu: bool = spec_field(True, doc="single-precision FPU present")
     has_dcache: bool = spec_field(False, doc="data cache present (Cortex-M7/M55/M85)")
+    dcache_bytes: int = spec_field(0, check=NONNEG, doc="L1 data cache size, bytes (0 = none)")
     cores: int = spec_field(1, check=POSITIVE, doc="cores used by the runtime")
     op_scale: dict[str, float] = spec_field({}, check=POSITIVE, keys="op_type",
                                             doc="per-op-type compute cycle multiplier, fitted by `edgesim calibrate`")
