@@ -1,0 +1,301 @@
+"""MCU cost model: CMSIS-NN (or TFLM reference) int8 kernels on a Cortex-M core.
+
+Model: a layer's cycles are the instructions its library routine issues (counted per
+class by `vector_kernels`: MAC, loads, ALU, stores, loop overhead, requantizations) times
+the core's cycles per class, plus the interpreter's fixed cost per operator, plus the
+stalls of weight loads that miss the flash cache/accelerator and wait `wait_states`
+cycles per flash line. A software stack (`kernels`) is a profile: which kernel family it
+runs (CMSIS-NN loops, or the scalar TFLM reference loops) and a few calibrated
+parameters (`vector_profiles.yaml`): a multiplier on the MAC kernels' cycles, one on the
+other operators' cycles, and the per-operator overhead. Vendor stacks (X-CUBE-AI,
+Plumerai, microTVM) are calibrated efficiency profiles over the CMSIS-NN structure: their
+own kernels are not public, so their parameters are fitted, not derived.
+
+Memory effects: weights stay in flash (`hw.offchip` of kind flash) and are read through
+the cache / ART accelerator when the re-read slice fits it; activations live in the
+tensor arena, in TCM when the part has a `tcm` level large enough, else in `sram`.
+Energy is the part's active power over the layer's time plus per-byte access energy.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from sim.cost import vector_kernels as vk
+from sim.cost.layer import LayerCost, TileStream, Traffic
+from sim.errors import SimError
+from sim.graph.ir import VIEW_OPS, Graph, Op
+from sim.graph.loops import DATA_MOVEMENT_OPS, ELEMENTWISE_OPS, loops_of, macs_of
+from sim.spec.model import Hardware, Memory, VectorUnit
+from sim.units import mw_for_cycles_to_pj
+
+log = logging.getLogger(__name__)
+
+PROFILE_FILE = Path(__file__).with_name("vector_profiles.yaml")
+
+# Cycles per counted instruction, per class: MAC, LD_ACT, LD_W, ALU, ST, LOOP, REQ.
+# Cortex-M4 TRM (DDI 0439) 3.3: SMLAD/MLA 1 cycle, LDR 2 (1 when pipelined behind
+# another load), taken branch 1 + pipeline refill (2-4); requantization
+# (arm_nn_requantize: SMULL, rounding, shift, offset, clamp) about 8 instructions.
+# Cortex-M33 (2-stage pipeline, ARMv8-M Mainline DSP) issues like the M4.
+# Cortex-M7 TRM (DDI 0489) 1.2: dual-issue superscalar with branch prediction, so ALU
+# and MAC classes pair (~0.6 cycle each) and loop branches are predicted.
+# Cortex-M55/M85 TRM: Helium is dual-beat: a 128-bit VMLADAVA (16 int8 MACs) or VLDRB
+# takes 2 cycles; scalar instructions issue as on the M33 (M55) or dual-issue (M85).
+CORE_CPI: dict[str, tuple[float, ...]] = {
+    "cortex-m0": (1.0, 2.0, 2.0, 1.0, 2.0, 3.0, 20.0),
+    "cortex-m4": (1.0, 1.5, 1.5, 1.0, 1.0, 3.0, 8.0),
+    "cortex-m33": (1.0, 1.5, 1.5, 1.0, 1.0, 3.0, 8.0),
+    "cortex-m7": (0.6, 1.0, 1.0, 0.6, 0.6, 1.0, 5.0),
+    "cortex-m55": (2.0, 2.0, 2.0, 1.0, 2.0, 0.5, 2.0),
+    "cortex-m85": (2.0, 2.0, 2.0, 0.6, 2.0, 0.5, 1.5),
+}
+DEFAULT_CPI = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 6.0)   # application cores and others: 1 IPC
+HELIUM_CORES = frozenset({"cortex-m55", "cortex-m85"})
+NO_DSP_CORES = frozenset({"cortex-m0"})             # ARMv6-M: no SMLAD, CMSIS-NN runs scalar C
+
+PATH_NAMES = {
+    ("CONV_2D", vk.GENERIC): "arm_convolve_s8", ("CONV_2D", vk.FAST_1X1): "arm_convolve_1x1_s8_fast",
+    ("DEPTHWISE_CONV_2D", vk.FAST_3X3): "arm_depthwise_conv_3x3_s8",
+    ("DEPTHWISE_CONV_2D", vk.OPT): "arm_depthwise_conv_s8_opt",
+    ("DEPTHWISE_CONV_2D", vk.GENERIC): "arm_depthwise_conv_s8",
+    ("FULLY_CONNECTED", vk.GENERIC): "arm_fully_connected_s8",
+}
+MAC_OPS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"})
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A software stack: its kernel family and calibrated parameters."""
+
+    name: str
+    family: str                 # "cmsis-nn" or "reference"
+    mac_scale: float            # multiplier on the counted cycles of CONV/DEPTHWISE/FC
+    aux_scale: float            # multiplier on the counted cycles of every other operator
+    op_overhead_cycles: float   # interpreter / dispatch cost per operator
+    calibrated: bool = False
+    source: str = ""
+
+
+@lru_cache(maxsize=4)
+def load_profiles(path: Path = PROFILE_FILE) -> dict[str, Profile]:
+    raw = yaml.safe_load(path.read_text())
+    out: dict[str, Profile] = {}
+    for name, p in raw["profiles"].items():
+        out[name] = Profile(name=name, family=str(p["family"]), mac_scale=float(p["mac_scale"]),
+                            aux_scale=float(p["aux_scale"]), op_overhead_cycles=float(p["op_overhead_cycles"]),
+                            calibrated=bool(p.get("calibrated", False)), source=str(p.get("source", "")))
+    return out
+
+
+def profile_of(hw: Hardware, kernels: str | None = None) -> Profile:
+    name = kernels or hw.kernels or "cmsis-nn"
+    profiles = load_profiles()
+    if name not in profiles:
+        raise SimError(f"kernels: expected one of {', '.join(profiles)}, got {name!r}")
+    return profiles[name]
+
+
+@dataclass(frozen=True, slots=True)
+class OpWork:
+    """What one operator costs before the profile's parameters are applied."""
+
+    counts: np.ndarray          # vector_kernels count classes
+    core_cycles: float          # counts x cycles per class
+    stall_cycles: float         # flash wait states of weight lines that miss
+    is_mac_op: bool
+    routine: str
+    scratch_bytes: int
+
+
+def _core(hw: Hardware) -> VectorUnit:
+    unit = hw.compute if isinstance(hw.compute, VectorUnit) else hw.cpu
+    if unit is None:
+        raise SimError(f"{hw.name}: compute: expected a vector unit (MCU core) for the MCU cost model, got none")
+    return unit
+
+
+def weight_memory(hw: Hardware) -> Memory:
+    """Weights stay where the linker put them: flash when the part has it, else SRAM."""
+    off = hw.offchip
+    return off if off is not None else hw.scratchpad
+
+
+def activation_memory(hw: Hardware, arena_bytes: int) -> Memory:
+    """The arena goes in TCM when a TCM level holds it (1-cycle, no cache), else in `sram`."""
+    tcm = [m for m in hw.memories if m.kind == "tcm" and m.size_bytes >= arena_bytes]
+    return tcm[0] if tcm else hw.scratchpad
+
+
+def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, str, int, int]:
+    """(counts, routine name, scratch bytes, weight bytes re-read per pass) for one operator."""
+    ref = family == "reference"
+    t = op.op_type
+    if t in VIEW_OPS:
+        return np.zeros(vk.N_COUNTS, np.int64), "view (free)", 0, 0
+    lp = loops_of(graph, op)
+    pixels = lp.N * lp.OH * lp.OW
+    pad = str(op.attrs.get("padding", "VALID"))
+    unit_dilation = lp.dilation_h == 1 and lp.dilation_w == 1
+    if t in ("CONV_2D", "TRANSPOSE_CONV"):
+        r = lp.KH * lp.KW * lp.C
+        if ref:
+            path = vk.REFERENCE
+        elif lp.KH == 1 and lp.KW == 1 and lp.stride_h == 1 and lp.stride_w == 1 and unit_dilation and \
+                (helium or lp.C % 4 == 0):
+            path = vk.FAST_1X1
+        else:
+            path = vk.GENERIC
+        # arm_convolve_s8_get_buffer_size: two q15 columns (DSP) or four int8 columns (MVE)
+        scratch = 0 if path in (vk.FAST_1X1, vk.REFERENCE) else 4 * r
+        return (vk.conv_counts(pixels, lp.K, lp.C, lp.KH, lp.KW, path, helium),
+                PATH_NAMES.get((t if t == "CONV_2D" else "CONV_2D", path), "reference conv"), scratch, lp.K * r)
+    if t == "DEPTHWISE_CONV_2D":
+        cin = graph.ifm(op).shape[-1] if graph.ifm(op).shape else lp.K
+        mult = max(lp.K // max(int(cin), 1), 1)
+        if ref:
+            path = vk.REFERENCE
+        elif mult == 1 and lp.KH == 3 and lp.KW == 3 and unit_dilation and pad in ("SAME", "VALID"):
+            path = vk.FAST_3X3
+        elif mult == 1:
+            path = vk.OPT
+        else:
+            path = vk.GENERIC
+        # arm_depthwise_conv_s8_opt_get_buffer_size: one q15 window (DSP), 4 int8 windows (MVE)
+        window = lp.KH * lp.KW * lp.K
+        scratch = 0 if path in (vk.FAST_3X3, vk.REFERENCE, vk.GENERIC) else (4 if helium else 2) * window
+        return (vk.depthwise_counts(pixels, lp.K, lp.KH, lp.KW, path, helium),
+                PATH_NAMES.get((t, path), "reference depthwise"), scratch, window)
+    if t == "FULLY_CONNECTED":
+        path = vk.REFERENCE if ref else vk.GENERIC
+        return (vk.fc_counts(lp.N, lp.K, lp.C, path, helium), PATH_NAMES.get((t, path), "reference fc"), 0,
+                lp.K * lp.C)
+    path = vk.REFERENCE if ref else vk.GENERIC
+    if t in ("AVERAGE_POOL_2D", "MAX_POOL_2D", "MEAN"):
+        is_max = int(t == "MAX_POOL_2D")
+        # arm_avgpool_s8_get_buffer_size: one int32 accumulator per channel (DSP/MVE)
+        scratch = 0 if ref or is_max else 4 * lp.K
+        name = "arm_max_pool_s8" if is_max else "arm_avgpool_s8"
+        return vk.pool_counts(pixels, lp.K, lp.KH, lp.KW, is_max, path, helium), name, scratch, 0
+    if t in ("SOFTMAX", "LOG_SOFTMAX"):
+        ofm = graph.ofm(op)
+        n = int(ofm.shape[-1]) if ofm.shape else 1
+        return vk.softmax_counts(max(ofm.size // max(n, 1), 1), n, path, helium), "arm_softmax_s8", 0, 0
+    n = graph.ofm(op).size
+    if t in ("ADD", "SUB"):
+        return vk.elementwise_counts(n, 2, vk.ADD, path, helium), "arm_elementwise_add_s8", 0, 0
+    if t in ("MUL", "SQUARED_DIFFERENCE"):
+        return vk.elementwise_counts(n, 2, vk.MUL, path, helium), "arm_elementwise_mul_s8", 0, 0
+    if t in DATA_MOVEMENT_OPS:
+        return vk.elementwise_counts(graph.ofm(op).nbytes, 1, vk.COPY, path, helium), "copy", 0, 0
+    if t not in ELEMENTWISE_OPS:
+        log.warning("%s: no CMSIS-NN model for %s; priced as a unary elementwise pass", graph.name, t)
+    inputs = max(len(graph.activations_in(op)), 1)
+    return vk.elementwise_counts(n, inputs, vk.UNARY, path, helium), "reference elementwise", 0, 0
+
+
+def op_work(graph: Graph, op: Op, hw: Hardware, profile: Profile, *, arena_bytes: int = 0) -> OpWork:
+    """Core cycles and flash stalls of one operator, before profile scaling."""
+    core = _core(hw)
+    helium = int(core.core in HELIUM_CORES and profile.family != "reference")
+    family = "reference" if core.core in NO_DSP_CORES else profile.family
+    counts, routine, scratch, slice_bytes = _lower(graph, op, family, helium)
+    cpi = np.array(CORE_CPI.get(core.core, DEFAULT_CPI))
+    act_mem = activation_memory(hw, arena_bytes)
+    cpi_act = cpi[vk.LD_ACT]
+    if act_mem.kind != "tcm" and core.dcache_bytes == 0:
+        cpi_act += max(act_mem.read_latency_cycles - 1, 0)
+    cycles = float(counts[:7] @ cpi) + float(counts[vk.LD_ACT]) * (cpi_act - cpi[vk.LD_ACT])
+    return OpWork(counts, cycles, flash_stalls(hw, core, graph.weight_bytes(op), int(counts[vk.W_BYTES]),
+                                               slice_bytes),
+                  op.op_type in MAC_OPS, routine, scratch)
+
+
+def flash_stalls(hw: Hardware, core: VectorUnit, unique_bytes: int, touched_bytes: int, slice_bytes: int) -> float:
+    """Wait-state cycles of weight reads: one stall of `wait_states` per flash line that misses.
+
+    A line misses once if the slice of weights re-read per pass fits the D-cache or the
+    flash accelerator's cache; otherwise every re-read misses again.
+    """
+    mem = weight_memory(hw)
+    if mem.kind != "flash" or mem.wait_states == 0 or touched_bytes == 0:
+        return 0.0
+    line = max(mem.burst_bytes, 4)
+    cache = max(core.dcache_bytes, mem.cache_bytes if mem.cached else 0)
+    fetched = unique_bytes if 0 < slice_bytes <= cache else max(touched_bytes, unique_bytes)
+    return float(-(-fetched // line) * mem.wait_states)
+
+
+def vector_cost(graph: Graph, op: Op, hw: Hardware, *, arena_bytes: int = 0,
+                profile: Profile | None = None) -> LayerCost:
+    """Price one operator on the MCU core with the hardware's `kernels` profile."""
+    prof = profile or profile_of(hw)
+    core = _core(hw)
+    w = op_work(graph, op, hw, prof, arena_bytes=arena_bytes)
+    view = op.op_type in VIEW_OPS
+    scale = prof.mac_scale if w.is_mac_op else prof.aux_scale
+    op_scale = core.op_scale.get(op.op_type, 1.0)
+    compute = 0 if view else int(round((prof.op_overhead_cycles + scale * w.core_cycles) * op_scale))
+    stall = int(round(w.stall_cycles))
+    latency = compute + stall
+    c = w.counts
+    wmem, amem = weight_memory(hw), activation_memory(hw, arena_bytes)
+    scratch_rw = int(c[vk.SCRATCH])
+    traffic = () if view else (
+        Traffic(wmem.name, "weights", int(c[vk.W_BYTES]), 0),
+        Traffic(amem.name, "ifm", int(c[vk.ACT_BYTES]), scratch_rw),
+        Traffic(amem.name, "ofm", 0, int(c[vk.OUT_BYTES])),
+    )
+    energy = vector_energy(hw, traffic, latency)
+    ifm_b, ofm_b = graph.ifm_bytes(op), graph.ofm_bytes(op)
+    resident_w = graph.weight_bytes(op) if wmem.kind != "flash" else 0
+    return LayerCost(
+        layer=op.name, index=op.index, op_type=op.op_type, macs=macs_of(graph, op), dataflow="-",
+        tiling=w.routine, compute_cycles=compute, stall_cycles=stall,
+        working_set_bytes=0 if view else ifm_b + ofm_b + w.scratch_bytes + resident_w,
+        traffic=traffic, energy_pj=energy, unit="cpu", cost_model=prof.name,
+        tiles=TileStream(1, int(c[vk.W_BYTES]) if wmem.offchip else 0, ofm_b, compute, double_buffered=False),
+        notes="" if prof.calibrated or prof.family == "reference" else "uncalibrated profile",
+        extra={"scratch_bytes": float(w.scratch_bytes), "mac_instructions": float(c[vk.MAC]),
+               "flash_stall_cycles": float(stall)},
+    )
+
+
+def vector_energy(hw: Hardware, traffic: tuple[Traffic, ...], latency_cycles: int) -> dict[str, float]:
+    """Energy parts, pJ: active power (run current x supply) over the layer's time, each
+    level's per-byte access energy, and the static floor."""
+    e = {"compute": mw_for_cycles_to_pj(hw.active_power_mw, latency_cycles, hw.clock_hz)}
+    for m in hw.memories:
+        rd = sum(t.read_bytes for t in traffic if t.memory == m.name)
+        wr = sum(t.write_bytes for t in traffic if t.memory == m.name)
+        if rd or wr:
+            e[f"{m.name}_read"] = rd * m.read_energy_pj_per_byte
+            e[f"{m.name}_write"] = wr * m.write_energy_pj_per_byte
+    leak = hw.static_power_mw + sum(m.leakage_mw for m in hw.memories)
+    e["static"] = mw_for_cycles_to_pj(leak, latency_cycles, hw.clock_hz)
+    return e
+
+
+def model_parts(graph: Graph, hw: Hardware, profile: Profile, *, arena_bytes: int = 0) -> dict[str, float]:
+    """Whole-graph sums the calibration fits against: MAC-op cycles, other cycles, number
+    of costed operators, flash stalls, and the per-op-type split of core cycles."""
+    mac = aux = stall = 0.0
+    ops = 0
+    for op in graph.ops:
+        if op.op_type in VIEW_OPS:
+            continue
+        w = op_work(graph, op, hw, profile, arena_bytes=arena_bytes)
+        scale = _core(hw).op_scale.get(op.op_type, 1.0)
+        if w.is_mac_op:
+            mac += w.core_cycles * scale
+        else:
+            aux += w.core_cycles * scale
+        stall += w.stall_cycles
+        ops += 1
+    return {"mac_cycles": mac, "aux_cycles": aux, "ops": float(ops), "stall_cycles": stall}
