@@ -42,17 +42,18 @@ PROFILE_FILE = Path(__file__).with_name("vector_profiles.yaml")
 # Cycles per counted instruction, per class: MAC, LD_ACT, LD_W, ALU, ST, LOOP, REQ.
 # Cortex-M4 TRM (DDI 0439) 3.3: SMLAD/MLA 1 cycle, LDR 2 (1 when pipelined behind
 # another load), taken branch 1 + pipeline refill (2-4); requantization
-# (arm_nn_requantize: SMULL, rounding, shift, offset, clamp) about 8 instructions.
+# (arm_nn_requantize: SMULL doubling-high multiply, rounding divide by a power of two)
+# about 14 instructions.
 # Cortex-M33 (2-stage pipeline, ARMv8-M Mainline DSP) issues like the M4.
 # Cortex-M7 TRM (DDI 0489) 1.2: dual-issue superscalar with branch prediction, so ALU
 # and MAC classes pair (~0.6 cycle each) and loop branches are predicted.
 # Cortex-M55/M85 TRM: Helium is dual-beat: a 128-bit VMLADAVA (16 int8 MACs) or VLDRB
 # takes 2 cycles; scalar instructions issue as on the M33 (M55) or dual-issue (M85).
 CORE_CPI: dict[str, tuple[float, ...]] = {
-    "cortex-m0": (1.0, 2.0, 2.0, 1.0, 2.0, 3.0, 20.0),
-    "cortex-m4": (1.0, 1.5, 1.5, 1.0, 1.0, 3.0, 8.0),
-    "cortex-m33": (1.0, 1.5, 1.5, 1.0, 1.0, 3.0, 8.0),
-    "cortex-m7": (0.6, 1.0, 1.0, 0.6, 0.6, 1.0, 5.0),
+    "cortex-m0": (1.0, 2.0, 2.0, 1.0, 2.0, 3.0, 30.0),
+    "cortex-m4": (1.0, 1.5, 1.5, 1.0, 1.0, 3.0, 14.0),
+    "cortex-m33": (1.0, 1.5, 1.5, 1.0, 1.0, 3.0, 14.0),
+    "cortex-m7": (0.6, 1.0, 1.0, 0.6, 0.6, 1.0, 9.0),
     "cortex-m55": (2.0, 2.0, 2.0, 1.0, 2.0, 0.5, 2.0),
     "cortex-m85": (2.0, 2.0, 2.0, 0.6, 2.0, 0.5, 1.5),
 }

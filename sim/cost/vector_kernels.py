@@ -89,14 +89,17 @@ def _matmul_dsp(c: np.ndarray, p: int, k: int, r: int, q15_lhs: int) -> None:
     c[LD_W] += po * k * (q + rem)
     c[ALU] += po * k * ((4 + lhs_alu // 2) * q)
     c[LOOP] += po * k * (q + rem)
+    c[ALU] += 6 * (blocks + pp * ko + po * k)      # per pass: pointer setup, bias into accumulators
+    c[LD_W] += 2 * blocks + pp * ko + po * k       # bias loads
     c[W_BYTES] += (pp + po) * k * r
     c[ACT_BYTES] += (2 * pp * (kp + ko) + po * k) * r * (2 if q15_lhs else 1)
 
 
 @njit(cache=True)
 def _outputs(c: np.ndarray, n: int, alu_per_output: int, stores_per_output: int) -> None:
-    """Requantize, add the output offset, clamp to the activation range, store."""
+    """Load the per-channel multiplier and shift, requantize, add the output offset, clamp, store."""
     c[REQ] += n
+    c[LD_ACT] += 2 * n
     c[ALU] += n * alu_per_output
     c[ST] += n * stores_per_output
     c[OUT_BYTES] += n
@@ -181,7 +184,8 @@ def depthwise_counts(p: int, k: int, kh: int, kw: int, path: int, helium: int) -
         c[MAC] += p * (k4 * 4 + kr) * taps
         c[LD_ACT] += p * (k4 + kr) * taps
         c[LD_W] += p * (k4 + kr) * taps
-        c[ALU] += p * (4 * k4 + kr) * taps
+        c[ALU] += p * (4 * k4 + kr) * taps + p * 4 * (k4 + kr)   # per channel group: pointers
+        c[LD_W] += p * 4 * k4 + p * kr                           # bias loads
         c[LOOP] += p * (k4 + kr)
     elif path == OPT:
         _im2col_q15(c, p, taps * k)

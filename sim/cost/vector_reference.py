@@ -24,7 +24,8 @@ class Tally(dict):
 
 
 def _outputs(t: Tally, n: int, alu: int) -> None:
-    t.add(n, req=1, alu=alu, st=1, out_bytes=1)
+    # per output: multiplier and shift loads, requantize, offset and clamp, store
+    t.add(n, ld_act=2, req=1, alu=alu, st=1, out_bytes=1)
 
 
 def _im2col_q15(t: Tally, pixels: int, r: int) -> None:
@@ -48,6 +49,10 @@ def _matmul_dsp(t: Tally, p: int, k: int, r: int, q15_lhs: bool) -> None:
     # the odd pixel x every channel
     t.add(odd_pixel * k, mac=2 * words + tail, ld_act=lhs_loads * words + tail, ld_w=words + tail,
           alu=(4 + widen // 2) * words, loop=words + tail)
+    # per pass: pointer setup and bias loads into the accumulators
+    passes = pixel_pairs * chan_pairs + pixel_pairs * odd_chan + odd_pixel * k
+    t.add(passes, alu=6)
+    t.add(ld_w=2 * pixel_pairs * chan_pairs + pixel_pairs * odd_chan + odd_pixel * k)
     t.add(w_bytes=(pixel_pairs + odd_pixel) * k * r)
     t.add(act_bytes=(2 * pixel_pairs * (chan_pairs + odd_chan) + odd_pixel * k) * r * (2 if q15_lhs else 1))
 
@@ -101,7 +106,7 @@ def depthwise_counts(p: int, k: int, kh: int, kw: int, path: int, helium: int) -
     if path == vk.FAST_3X3:
         t.add(p * taps * quads, mac=4, ld_act=1, ld_w=1, alu=4)
         t.add(p * taps * rest, mac=1, ld_act=1, ld_w=1, alu=1)
-        t.add(p, loop=quads + rest)
+        t.add(p, loop=quads + rest, alu=4 * (quads + rest), ld_w=4 * quads + rest)
     elif path == vk.OPT:
         _im2col_q15(t, p, taps * k)
         t.add(p * taps * quads, mac=4, ld_act=2, ld_w=1, alu=2, loop=1)
