@@ -16,7 +16,8 @@ import pandas as pd
 from sim.cost.layer import LayerCost
 from sim.errors import SpecError
 from sim.graph.ir import Graph
-from sim.mapping.arena import plan_arena
+from sim.cost.vector import scratch_sizes
+from sim.mapping.arena import persistent_bytes_estimate, plan_arena
 from sim.report.frames import layers_frame, stamp, summary_frame, traffic_frame
 from sim.schedule import schedule
 from sim.spec.load import load_hardware as _load_hardware
@@ -84,9 +85,10 @@ def simulate(model: ModelLike, hardware: HardwareLike, *, dataflow: str = "best"
     graph = load_graph(model)
     hw = load_hardware(hardware, overrides)
     costs = schedule(graph, hw, dataflow=dataflow, compat=compat, objective=objective)
-    arena = plan_arena(graph).arena_bytes
+    arena = plan_arena(graph, scratch=scratch_sizes(graph, hw)).arena_bytes
     layers = layers_frame(costs, graph, hw)
-    summary = summary_frame(layers, graph, hw, dataflow=dataflow, arena_bytes=arena)
+    summary = summary_frame(layers, graph, hw, dataflow=dataflow, arena_bytes=arena,
+                            extra={"persistent_bytes": persistent_bytes_estimate(graph)})
     attrs = {"spec_hash": spec_hash(hw), "hardware": hw.name, "model": graph.name, "dataflow": dataflow,
              "compat": compat or ""}
     return SimResult(stamp(layers, **attrs), stamp(traffic_frame(costs), **attrs), stamp(summary, **attrs),

@@ -11,7 +11,7 @@ import logging
 
 from sim.cost.layer import LayerCost
 from sim.cost.roofline import roofline_cost
-from sim.cost.vector import vector_cost
+from sim.cost.vector import scratch_sizes, vector_cost
 from sim.errors import SimError
 from sim.graph.ir import Graph
 from sim.mapping.arena import plan_arena
@@ -36,8 +36,8 @@ def check_options(hw: Hardware, dataflow: str, compat: str | None, objective: st
 def schedule(graph: Graph, hw: Hardware, *, dataflow: str = "best", compat: str | None = None,
              objective: str = "latency") -> list[LayerCost]:
     check_options(hw, dataflow, compat, objective)
-    arena = plan_arena(graph).arena_bytes
     if isinstance(hw.compute, VectorUnit):
+        arena = plan_arena(graph, scratch=scratch_sizes(graph, hw)).arena_bytes
         return [vector_cost(graph, op, hw, arena_bytes=arena) for op in graph.ops]
-    onchip = arena <= hw.scratchpad.size_bytes
+    onchip = plan_arena(graph).arena_bytes <= hw.scratchpad.size_bytes
     return [roofline_cost(graph, op, hw, activations_onchip=onchip) for op in graph.ops]

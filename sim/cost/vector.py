@@ -300,3 +300,20 @@ def model_parts(graph: Graph, hw: Hardware, profile: Profile, *, arena_bytes: in
         stall += w.stall_cycles
         ops += 1
     return {"mac_cycles": mac, "aux_cycles": aux, "ops": float(ops), "stall_cycles": stall}
+
+
+def scratch_sizes(graph: Graph, hw: Hardware) -> dict[int, int]:
+    """Per-operator kernel scratch (CMSIS-NN im2col / window / accumulator buffers) the
+    interpreter requests in the arena; none for the TFLM reference kernels or non-MCU parts."""
+    if not isinstance(hw.compute, VectorUnit):
+        return {}
+    prof = profile_of(hw)
+    core = _core(hw)
+    helium = int(core.core in HELIUM_CORES and prof.family != "reference")
+    family = "reference" if core.core in NO_DSP_CORES else prof.family
+    out = {}
+    for op in graph.ops:
+        size = _lower(graph, op, family, helium)[2]
+        if size:
+            out[op.index] = size
+    return out

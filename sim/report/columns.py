@@ -42,6 +42,9 @@ LAYER_COLUMNS = (
     Column("energy_compute_pj", "float", "pJ", "MAC / core dynamic energy"),
     Column("energy_memory_pj", "float", "pJ", "reads and writes at every memory level"),
     Column("energy_static_pj", "float", "pJ", "static power and leakage over the layer's latency"),
+    Column("scratch_bytes", "float", "B", "kernel scratch in the arena (CMSIS-NN im2col buffer); MCU model"),
+    Column("mac_instructions", "float", "", "MAC instructions issued (SMLAD, VMLADAVA or MLA); MCU model"),
+    Column("flash_stall_cycles", "float", "cycles", "wait states of weight reads missing the flash cache; MCU model"),
 )
 
 TRAFFIC_COLUMNS = (
@@ -68,13 +71,14 @@ SUMMARY_COLUMNS = (
     Column("macs_per_cycle", "float", "MAC/cycle", "achieved throughput"),
     Column("utilization", "float", "", "macs_per_cycle over the unit's peak"),
     Column("peak_working_set_bytes", "int", "B", "largest per-layer working set"),
-    Column("arena_bytes", "int", "B", "tensor arena planned for activations (greedy, TFLM-style)"),
+    Column("arena_bytes", "int", "B", "tensor arena planned for activations and kernel scratch (TFLM greedy planner)"),
     Column("weight_bytes", "int", "B", "constant bytes of all weights and biases"),
     Column("dram_read_bytes", "int", "B", "off-chip reads, sum over layers"),
     Column("dram_write_bytes", "int", "B", "off-chip writes, sum over layers"),
     Column("sram_read_bytes", "int", "B", "scratchpad reads, sum over layers"),
     Column("sram_write_bytes", "int", "B", "scratchpad writes, sum over layers"),
     Column("energy_uj", "float", "uJ", "energy per inference"),
+    Column("persistent_bytes", "int", "B", "estimated TFLM persistent (tail) allocations, apart from arena_bytes"),
 )
 
 PROFILE_COLUMNS = (  # ops.csv from `edgesim import-log` / `edgesim bench`
