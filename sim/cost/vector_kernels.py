@@ -68,16 +68,17 @@ def _matmul_dsp(c: np.ndarray, p: int, k: int, r: int, q15_lhs: int) -> None:
     """2x2 blocks (2 pixels x 2 channels) of SMLAD over r inputs, then odd leftovers.
 
     With q15_lhs the pixel operand was widened by im2col (2 words per 4 inputs per pixel);
-    otherwise it is read as int8 and widened in the loop (arm_nn_mat_mult_nt_t_s8)."""
+    otherwise it is read as int8 and widened in the loop (arm_nn_mat_mult_nt_t_s8), where
+    both operands need only SXTB16 pairs (same lane order), not read_and_pad's PKH pair."""
     q, rem = r // 4, r % 4
     pp, po, kp, ko = p // 2, p % 2, k // 2, k % 2
     lhs_ld = 2 if q15_lhs else 1
-    lhs_alu = 0 if q15_lhs else 4
+    lhs_alu = 0 if q15_lhs else 2
     blocks = pp * kp
     c[MAC] += blocks * (8 * q + 4 * rem)
     c[LD_ACT] += blocks * (2 * lhs_ld * q + 2 * rem)
     c[LD_W] += blocks * (2 * q + 2 * rem)
-    c[ALU] += blocks * ((8 + lhs_alu) * q)
+    c[ALU] += blocks * (8 * q)
     c[LOOP] += blocks * (q + rem)
     c[MAC] += pp * ko * (4 * q + 2 * rem)
     c[LD_ACT] += pp * ko * (2 * lhs_ld * q + 2 * rem)
@@ -87,7 +88,7 @@ def _matmul_dsp(c: np.ndarray, p: int, k: int, r: int, q15_lhs: int) -> None:
     c[MAC] += po * k * (2 * q + rem)
     c[LD_ACT] += po * k * (lhs_ld * q + rem)
     c[LD_W] += po * k * (q + rem)
-    c[ALU] += po * k * ((4 + lhs_alu // 2) * q)
+    c[ALU] += po * k * (4 * q)
     c[LOOP] += po * k * (q + rem)
     c[ALU] += 6 * (blocks + pp * ko + po * k)      # per pass: pointer setup, bias into accumulators
     c[LD_W] += 2 * blocks + pp * ko + po * k       # bias loads

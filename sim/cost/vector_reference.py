@@ -39,16 +39,16 @@ def _matmul_dsp(t: Tally, p: int, k: int, r: int, q15_lhs: bool) -> None:
     pixel_pairs, odd_pixel = divmod(p, 2)
     chan_pairs, odd_chan = divmod(k, 2)
     lhs_loads = 2 if q15_lhs else 1      # a q15 column needs two words per 4 inputs
-    widen = 0 if q15_lhs else 4          # int8 pixels are widened inside the loop
+    widen = 0 if q15_lhs else 2          # int8 pixels are widened inside the loop (SXTB16 pairs)
     # 2 pixels x 2 channels: 8 SMLAD per 4 inputs
     t.add(pixel_pairs * chan_pairs, mac=8 * words + 4 * tail, ld_act=2 * lhs_loads * words + 2 * tail,
-          ld_w=2 * words + 2 * tail, alu=(8 + widen) * words, loop=words + tail)
+          ld_w=2 * words + 2 * tail, alu=8 * words, loop=words + tail)
     # 2 pixels x the odd channel
     t.add(pixel_pairs * odd_chan, mac=4 * words + 2 * tail, ld_act=2 * lhs_loads * words + 2 * tail,
           ld_w=words + tail, alu=(4 + widen) * words, loop=words + tail)
     # the odd pixel x every channel
     t.add(odd_pixel * k, mac=2 * words + tail, ld_act=lhs_loads * words + tail, ld_w=words + tail,
-          alu=(4 + widen // 2) * words, loop=words + tail)
+          alu=4 * words, loop=words + tail)
     # per pass: pointer setup and bias loads into the accumulators
     passes = pixel_pairs * chan_pairs + pixel_pairs * odd_chan + odd_pixel * k
     t.add(passes, alu=6)

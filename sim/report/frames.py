@@ -15,7 +15,7 @@ from sim.units import cycles_to_ms, cycles_to_us
 
 
 def _typed(df: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
-    known = [c.name for c in columns]
+    known = [c.name for c in columns if c.name in df.columns]  # model-specific columns may be absent
     df = df[known + [c for c in df.columns if c not in known]]
     for c in columns:
         if c.dtype == "category":

@@ -1,0 +1,85 @@
+"""Sanity of the CMSIS-NN cycle model: paths, memory effects, Helium, profiles."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.api import simulate
+from sim.cost import vector_kernels as vk
+from sim.cost.vector import CORE_CPI, load_profiles
+from workloads.builder import GraphBuilder
+
+
+def _cycles(counts: np.ndarray, core: str = "cortex-m4") -> float:
+    return float(counts[:7] @ np.array(CORE_CPI[core]))
+
+
+def test_1x1_fast_path_is_cheaper_per_mac_than_the_generic_im2col_path() -> None:
+    for p, k, c in [(1024, 16, 16), (36, 128, 128), (2304, 16, 8)]:
+        fast = _cycles(vk.conv_counts(p, k, c, 1, 1, vk.FAST_1X1, 0))
+        generic = _cycles(vk.conv_counts(p, k, c, 1, 1, vk.GENERIC, 0))
+        assert fast < generic
+
+
+def test_depthwise_3x3_fast_path_is_cheaper_than_the_generic_kernel() -> None:
+    fast = _cycles(vk.depthwise_counts(576, 32, 3, 3, vk.FAST_3X3, 0))
+    generic = _cycles(vk.depthwise_counts(576, 32, 3, 3, vk.GENERIC, 0))
+    assert fast < generic
+
+
+def test_reference_kernels_are_slower_than_cmsis_nn() -> None:
+    cmsis = simulate("mlperf-kws", "stm32l4r5").summary.iloc[0]
+    ref = simulate("mlperf-kws", "stm32l4r5", overrides=["kernels=tflm-reference"]).summary.iloc[0]
+    assert ref["latency_cycles"] > 2 * cmsis["latency_cycles"]
+
+
+def test_flash_wait_states_raise_latency() -> None:
+    zero = simulate("mlperf-ic", "stm32l4r5", overrides=["memories.flash.wait_states=0"]).summary.iloc[0]
+    five = simulate("mlperf-ic", "stm32l4r5").summary.iloc[0]
+    assert zero["stall_cycles"] == 0
+    assert five["latency_cycles"] > zero["latency_cycles"]
+
+
+def test_a_cache_that_holds_the_weight_slice_removes_most_flash_stalls() -> None:
+    small = simulate("mlperf-ic", "stm32l4r5").summary.iloc[0]
+    big = simulate("mlperf-ic", "stm32l4r5", overrides=["memories.flash.cache_bytes=65536"]).summary.iloc[0]
+    assert big["stall_cycles"] < small["stall_cycles"] / 5
+
+
+def test_helium_is_faster_than_the_dsp_extension_at_the_same_clock() -> None:
+    helium = simulate("mlperf-vww", "ra8d1").summary.iloc[0]
+    dsp = simulate("mlperf-vww", "ra8d1", overrides=["compute.core=cortex-m7"]).summary.iloc[0]
+    assert helium["latency_cycles"] < dsp["latency_cycles"] / 2
+
+
+def test_op_scale_multiplies_that_operator_type_only() -> None:
+    base = simulate("mlperf-kws", "stm32u575").layers
+    scaled = simulate("mlperf-kws", "stm32u575", overrides=["compute.op_scale.CONV_2D=2.0"]).layers
+    conv = base["op_type"] == "CONV_2D"
+    np.testing.assert_allclose(scaled.loc[conv, "compute_cycles"], 2 * base.loc[conv, "compute_cycles"], atol=1)
+    assert (scaled.loc[~conv, "compute_cycles"] == base.loc[~conv, "compute_cycles"]).all()
+
+
+def test_layer_costs_follow_the_contract_and_reshape_is_free() -> None:
+    r = simulate("mlperf-ic", "stm32h7a3")
+    assert set(r.layers["unit"]) == {"cpu"} and set(r.layers["cost_model"]) == {"cmsis-nn"}
+    reshape = r.layers[r.layers["op_type"] == "RESHAPE"]
+    assert (reshape["latency_cycles"] == 0).all()
+    conv = r.layers[r.layers["op_type"] == "CONV_2D"]
+    assert (conv["scratch_bytes"] > 0).any()
+    assert (conv["working_set_bytes"] >= conv["ifm_bytes"] + conv["ofm_bytes"]).all()
+    assert all(c.tiles is not None for c in r.costs)
+    assert r.summary["energy_uj"].iloc[0] > 0
+
+
+def test_every_profile_in_the_yaml_says_where_it_came_from() -> None:
+    profiles = load_profiles()
+    assert {"cmsis-nn", "tflm-reference", "x-cube-ai", "plumerai", "microtvm"} <= set(profiles)
+    assert all(p.source for p in profiles.values())
+
+
+def test_channel_count_not_multiple_of_four_takes_the_generic_path() -> None:
+    b = GraphBuilder("odd", (1, 8, 8, 6))
+    g = b.build(b.conv(b.input, 8, 1))
+    r = simulate(g, "stm32l4r5")
+    assert r.layers["tiling"].iloc[0] == "arm_convolve_s8"
