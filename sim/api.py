@@ -124,3 +124,22 @@ def jitter(model: ModelLike, hardware: HardwareLike, scenario: Any = "quiet", *,
     frame = stamped(runs_frame(tl), tl, **attrs)
     return JitterResult(frame, stamped(summary_frame(frame, tl, **attrs), tl, **attrs),
                         stamped(tail_frame(tl), tl, **attrs), stamped(energy_frame(tl), tl, **attrs), tl, res)
+
+
+def memory_whatifs(model: ModelLike, hardware: HardwareLike | None = None, *, patches: int = 4,
+                   patch_layers: int = 3) -> dict[str, int]:
+    """Peak activation memory as planned, and under what-ifs that lower it, in bytes.
+
+    `arena_bytes`: TFLM's greedy plan (with the hardware's kernel scratch when given);
+    `peak_live_bytes`: the lower bound any planner reaches; `inplace_arena_bytes`: the plan
+    when views and elementwise ops overwrite their last-use input; `patch_peak_bytes`: the
+    live-bytes peak when the first `patch_layers` operators run on `patches` x `patches`
+    spatial tiles (MCUNetV2 patch-based inference)."""
+    from sim.mapping.arena import inplace_aliases, patch_peak_bytes, peak_live_bytes
+    graph = load_graph(model)
+    scratch = scratch_sizes(graph, load_hardware(hardware)) if hardware is not None else {}
+    alias = inplace_aliases(graph)
+    return {"arena_bytes": plan_arena(graph, scratch=scratch).arena_bytes,
+            "peak_live_bytes": peak_live_bytes(graph, scratch),
+            "inplace_arena_bytes": plan_arena(graph, scratch=scratch, alias=alias).arena_bytes,
+            "patch_peak_bytes": patch_peak_bytes(graph, patches, patch_layers, scratch)}
