@@ -36,7 +36,7 @@ def check_options(hw: Hardware, dataflow: str, compat: str | None, objective: st
 def schedule(graph: Graph, hw: Hardware, *, dataflow: str = "best", compat: str | None = None,
              objective: str = "latency") -> list[LayerCost]:
     check_options(hw, dataflow, compat, objective)
-    if isinstance(hw.compute, VectorUnit):
+    if isinstance(hw.compute, VectorUnit) and hw.compute.core.startswith("cortex-m"):  # MCU: CMSIS-NN model
         arena = plan_arena(graph, scratch=scratch_sizes(graph, hw)).arena_bytes
         return [vector_cost(graph, op, hw, arena_bytes=arena) for op in graph.ops]
     onchip = plan_arena(graph).arena_bytes <= hw.scratchpad.size_bytes

@@ -305,7 +305,7 @@ def model_parts(graph: Graph, hw: Hardware, profile: Profile, *, arena_bytes: in
 def scratch_sizes(graph: Graph, hw: Hardware) -> dict[int, int]:
     """Per-operator kernel scratch (CMSIS-NN im2col / window / accumulator buffers) the
     interpreter requests in the arena; none for the TFLM reference kernels or non-MCU parts."""
-    if not isinstance(hw.compute, VectorUnit):
+    if not isinstance(hw.compute, VectorUnit) or not hw.compute.core.startswith("cortex-m"):
         return {}
     prof = profile_of(hw)
     core = _core(hw)
