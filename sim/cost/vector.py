@@ -44,15 +44,16 @@ PROFILE_FILE = Path(__file__).with_name("vector_profiles.yaml")
 # another load), taken branch 1 + pipeline refill (2-4); requantization
 # (arm_nn_requantize: SMULL doubling-high multiply, rounding divide by a power of two)
 # about 14 instructions.
-# Cortex-M33 (2-stage pipeline, ARMv8-M Mainline DSP) issues like the M4.
-# Cortex-M7 TRM (DDI 0489) 1.2: dual-issue superscalar with branch prediction, so ALU
-# and MAC classes pair (~0.6 cycle each) and loop branches are predicted.
+# Cortex-M33 (same DSP instructions): the M4 table scaled by the ratio of Arm's published
+# CoreMark/MHz (M4 3.42, M33 4.02), 0.85: its shorter pipeline makes loads and branches
+# cheaper. Cortex-M7 TRM (DDI 0489) 1.2: dual-issue superscalar with branch prediction,
+# so ALU and MAC classes pair (~0.6 cycle each) and loop branches are predicted.
 # Cortex-M55/M85 TRM: Helium is dual-beat: a 128-bit VMLADAVA (16 int8 MACs) or VLDRB
 # takes 2 cycles; scalar instructions issue as on the M33 (M55) or dual-issue (M85).
 CORE_CPI: dict[str, tuple[float, ...]] = {
     "cortex-m0": (1.0, 2.0, 2.0, 1.0, 2.0, 3.0, 30.0),
     "cortex-m4": (1.0, 1.5, 1.5, 1.0, 1.0, 3.0, 14.0),
-    "cortex-m33": (1.0, 1.5, 1.5, 1.0, 1.0, 3.0, 14.0),
+    "cortex-m33": tuple(round(c * 3.42 / 4.02, 4) for c in (1.0, 1.5, 1.5, 1.0, 1.0, 3.0, 14.0)),
     "cortex-m7": (0.6, 1.0, 1.0, 0.6, 0.6, 1.0, 9.0),
     "cortex-m55": (2.0, 2.0, 2.0, 1.0, 2.0, 0.5, 2.0),
     "cortex-m85": (2.0, 2.0, 2.0, 0.6, 2.0, 0.5, 1.5),
@@ -68,6 +69,7 @@ PATH_NAMES = {
     ("DEPTHWISE_CONV_2D", vk.GENERIC): "arm_depthwise_conv_s8",
     ("FULLY_CONNECTED", vk.GENERIC): "arm_fully_connected_s8",
 }
+IM2COL_ROUTINE = "arm_convolve_s8"
 MAC_OPS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"})
 
 
@@ -77,9 +79,10 @@ class Profile:
 
     name: str
     family: str                 # "cmsis-nn" or "reference"
-    mac_scale: float            # multiplier on the counted cycles of CONV/DEPTHWISE/FC
+    mac_scale: float            # multiplier on the counted cycles of 1x1 CONV, DEPTHWISE and FC
     aux_scale: float            # multiplier on the counted cycles of every other operator
     op_overhead_cycles: float   # interpreter / dispatch cost per operator
+    im2col_scale: float = 1.0   # multiplier on the im2col convolutions (arm_convolve_s8)
     calibrated: bool = False
     source: str = ""
 
@@ -91,6 +94,7 @@ def load_profiles(path: Path = PROFILE_FILE) -> dict[str, Profile]:
     for name, p in raw["profiles"].items():
         out[name] = Profile(name=name, family=str(p["family"]), mac_scale=float(p["mac_scale"]),
                             aux_scale=float(p["aux_scale"]), op_overhead_cycles=float(p["op_overhead_cycles"]),
+                            im2col_scale=float(p.get("im2col_scale", p["mac_scale"])),
                             calibrated=bool(p.get("calibrated", False)), source=str(p.get("source", "")))
     return out
 
@@ -142,7 +146,6 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
         return np.zeros(vk.N_COUNTS, np.int64), "view (free)", 0, 0
     lp = loops_of(graph, op)
     pixels = lp.N * lp.OH * lp.OW
-    pad = str(op.attrs.get("padding", "VALID"))
     unit_dilation = lp.dilation_h == 1 and lp.dilation_w == 1
     if t in ("CONV_2D", "TRANSPOSE_CONV"):
         r = lp.KH * lp.KW * lp.C
@@ -155,15 +158,18 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
             path = vk.GENERIC
         # arm_convolve_s8_get_buffer_size: two q15 columns (DSP) or four int8 columns (MVE)
         scratch = 0 if path in (vk.FAST_1X1, vk.REFERENCE) else 4 * r
+        # weights re-read per pass: arm_convolve_s8 sweeps all K rows per column pair;
+        # arm_nn_mat_mult_nt_t_s8 keeps one (MVE) or two (DSP) rows while it sweeps the pixels
+        reread = (r if helium else 2 * r) if path == vk.FAST_1X1 else lp.K * r
         return (vk.conv_counts(pixels, lp.K, lp.C, lp.KH, lp.KW, path, helium),
-                PATH_NAMES.get((t if t == "CONV_2D" else "CONV_2D", path), "reference conv"), scratch, lp.K * r)
+                PATH_NAMES.get(("CONV_2D", path), "reference conv"), scratch, reread)
     if t == "DEPTHWISE_CONV_2D":
         cin = graph.ifm(op).shape[-1] if graph.ifm(op).shape else lp.K
         mult = max(lp.K // max(int(cin), 1), 1)
         if ref:
             path = vk.REFERENCE
-        elif mult == 1 and lp.KH == 3 and lp.KW == 3 and unit_dilation and pad in ("SAME", "VALID"):
-            path = vk.FAST_3X3
+        elif not helium and mult == 1 and lp.KH == 3 and lp.KW == 3 and unit_dilation:
+            path = vk.FAST_3X3          # arm_depthwise_conv_wrapper_s8: DSP only, padding <= 1
         elif mult == 1:
             path = vk.OPT
         else:
@@ -240,7 +246,7 @@ def vector_cost(graph: Graph, op: Op, hw: Hardware, *, arena_bytes: int = 0,
     core = _core(hw)
     w = op_work(graph, op, hw, prof, arena_bytes=arena_bytes)
     view = op.op_type in VIEW_OPS
-    scale = prof.mac_scale if w.is_mac_op else prof.aux_scale
+    scale = prof.im2col_scale if w.routine == IM2COL_ROUTINE else prof.mac_scale if w.is_mac_op else prof.aux_scale
     op_scale = core.op_scale.get(op.op_type, 1.0)
     compute = 0 if view else int(round((prof.op_overhead_cycles + scale * w.core_cycles) * op_scale))
     stall = int(round(w.stall_cycles))
@@ -284,22 +290,26 @@ def vector_energy(hw: Hardware, traffic: tuple[Traffic, ...], latency_cycles: in
 
 
 def model_parts(graph: Graph, hw: Hardware, profile: Profile, *, arena_bytes: int = 0) -> dict[str, float]:
-    """Whole-graph sums the calibration fits against: MAC-op cycles, other cycles, number
-    of costed operators, flash stalls, and the per-op-type split of core cycles."""
-    mac = aux = stall = 0.0
+    """Whole-graph sums the calibration fits against: core cycles of the im2col convolutions,
+    of the other MAC operators, of everything else, the number of costed operators, and the
+    flash stalls (each already multiplied by the spec's `op_scale`)."""
+    mac = aux = im2col = stall = 0.0
     ops = 0
     for op in graph.ops:
         if op.op_type in VIEW_OPS:
             continue
         w = op_work(graph, op, hw, profile, arena_bytes=arena_bytes)
         scale = _core(hw).op_scale.get(op.op_type, 1.0)
-        if w.is_mac_op:
+        if w.routine == IM2COL_ROUTINE:
+            im2col += w.core_cycles * scale
+        elif w.is_mac_op:
             mac += w.core_cycles * scale
         else:
             aux += w.core_cycles * scale
         stall += w.stall_cycles
         ops += 1
-    return {"mac_cycles": mac, "aux_cycles": aux, "ops": float(ops), "stall_cycles": stall}
+    return {"mac_cycles": mac, "im2col_cycles": im2col, "aux_cycles": aux, "ops": float(ops),
+            "stall_cycles": stall}
 
 
 def scratch_sizes(graph: Graph, hw: Hardware) -> dict[int, int]:

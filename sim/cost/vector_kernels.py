@@ -64,36 +64,62 @@ def _im2col_q15(c: np.ndarray, pixels: int, r: int) -> None:
 
 
 @njit(cache=True)
-def _matmul_dsp(c: np.ndarray, p: int, k: int, r: int, q15_lhs: int) -> None:
-    """2x2 blocks (2 pixels x 2 channels) of SMLAD over r inputs, then odd leftovers.
-
-    With q15_lhs the pixel operand was widened by im2col (2 words per 4 inputs per pixel);
-    otherwise it is read as int8 and widened in the loop (arm_nn_mat_mult_nt_t_s8), where
-    both operands need only SXTB16 pairs (same lane order), not read_and_pad's PKH pair."""
+def _matmul_q15(c: np.ndarray, p: int, k: int, r: int) -> None:
+    """arm_nn_mat_mult_kernel_s8_s16 over pixel pairs of the q15 im2col buffer, then the
+    odd pixel's leftover column: 2 channels x 2 pixels per pass, 8 SMLAD per 4 inputs, the
+    weights widened by read_and_pad_reordered (SXTB16 pair), bias loaded per pass."""
     q, rem = r // 4, r % 4
     pp, po, kp, ko = p // 2, p % 2, k // 2, k % 2
-    lhs_ld = 2 if q15_lhs else 1
-    lhs_alu = 0 if q15_lhs else 2
     blocks = pp * kp
     c[MAC] += blocks * (8 * q + 4 * rem)
-    c[LD_ACT] += blocks * (2 * lhs_ld * q + 2 * rem)
-    c[LD_W] += blocks * (2 * q + 2 * rem)
-    c[ALU] += blocks * (8 * q)
+    c[LD_ACT] += blocks * (4 * q + 2 * rem)
+    c[LD_W] += blocks * (2 * q + 2 * rem + 2)
+    c[ALU] += blocks * (4 * q + 6)
     c[LOOP] += blocks * (q + rem)
     c[MAC] += pp * ko * (4 * q + 2 * rem)
-    c[LD_ACT] += pp * ko * (2 * lhs_ld * q + 2 * rem)
-    c[LD_W] += pp * ko * (q + rem)
-    c[ALU] += pp * ko * ((4 + lhs_alu) * q)
+    c[LD_ACT] += pp * ko * (4 * q + 2 * rem)
+    c[LD_W] += pp * ko * (q + rem + 1)
+    c[ALU] += pp * ko * (2 * q + 6)
     c[LOOP] += pp * ko * (q + rem)
-    c[MAC] += po * k * (2 * q + rem)
-    c[LD_ACT] += po * k * (lhs_ld * q + rem)
-    c[LD_W] += po * k * (q + rem)
-    c[ALU] += po * k * (4 * q)
+    c[MAC] += po * k * (2 * q + rem)               # leftover column: read_and_pad with PKH
+    c[LD_ACT] += po * k * (2 * q + rem)
+    c[LD_W] += po * k * (q + rem + 1)
+    c[ALU] += po * k * (4 * q + 6)
     c[LOOP] += po * k * (q + rem)
-    c[ALU] += 6 * (blocks + pp * ko + po * k)      # per pass: pointer setup, bias into accumulators
-    c[LD_W] += 2 * blocks + pp * ko + po * k       # bias loads
     c[W_BYTES] += (pp + po) * k * r
-    c[ACT_BYTES] += (2 * pp * (kp + ko) + po * k) * r * (2 if q15_lhs else 1)
+    c[ACT_BYTES] += (2 * pp * (kp + ko) + po * k) * r * 2
+
+
+@njit(cache=True)
+def _matmul_nt_t(c: np.ndarray, p: int, k: int, r: int) -> None:
+    """arm_nn_mat_mult_nt_t_s8 (1x1 fast path): per channel pair, the input-offset
+    contribution loop over its weights, then 2 pixels x 2 channels per pass with 4 words
+    widened by SXTB16 pairs per 8 SMLAD, unrolled by 4; an odd pixel takes 3 words per
+    4 SMLAD; an odd channel runs a scalar loop over every pixel."""
+    q, rem = r // 4, r % 4
+    pp, po, kp, ko = p // 2, p % 2, k // 2, k % 2
+    unrolled = q // 4 + q % 4
+    c[LD_W] += kp * 2 * r
+    c[ALU] += kp * (2 * r + 4)
+    c[LOOP] += kp * r
+    blocks = pp * kp
+    c[MAC] += blocks * (8 * q + 4 * rem)
+    c[LD_ACT] += blocks * (2 * q + 2 * rem)
+    c[LD_W] += blocks * (2 * q + 2 * rem)
+    c[ALU] += blocks * (8 * q + 6)
+    c[LOOP] += blocks * (unrolled + rem)
+    c[MAC] += po * kp * (4 * q + 2 * rem)
+    c[LD_ACT] += po * kp * (q + rem)
+    c[LD_W] += po * kp * (2 * q + 2 * rem)
+    c[ALU] += po * kp * (6 * q + 6)
+    c[LOOP] += po * kp * (unrolled + rem)
+    c[MAC] += ko * p * r
+    c[LD_ACT] += ko * p * r
+    c[LD_W] += ko * (p * r + 1)
+    c[ALU] += ko * p * (r + 6)
+    c[LOOP] += ko * p * r
+    c[W_BYTES] += (pp + po) * kp * 2 * r + kp * 2 * r + ko * p * r
+    c[ACT_BYTES] += (2 * pp + po) * kp * r + ko * p * r
 
 
 @njit(cache=True)
@@ -142,10 +168,10 @@ def conv_counts(p: int, k: int, ch: int, kh: int, kw: int, path: int, helium: in
         _outputs(c, p * k, 1, 1)
         return c
     if path == FAST_1X1:
-        _matmul_dsp(c, p, k, r, 0)
+        _matmul_nt_t(c, p, k, r)
     else:
         _im2col_q15(c, p, r)
-        _matmul_dsp(c, p, k, r, 1)
+        _matmul_q15(c, p, k, r)
     _outputs(c, p * k, 3, 1)
     return c
 
@@ -187,7 +213,7 @@ def depthwise_counts(p: int, k: int, kh: int, kw: int, path: int, helium: int) -
         c[LD_W] += p * (k4 + kr) * taps
         c[ALU] += p * (4 * k4 + kr) * taps + p * 4 * (k4 + kr)   # per channel group: pointers
         c[LD_W] += p * 4 * k4 + p * kr                           # bias loads
-        c[LOOP] += p * (k4 + kr)
+        c[LOOP] += p * (k4 + kr) * (1 + kh)                      # channel groups, kernel rows
     elif path == OPT:
         _im2col_q15(c, p, taps * k)
         c[MAC] += p * (k4 * 4 + kr) * taps

@@ -34,27 +34,40 @@ def _im2col_q15(t: Tally, pixels: int, r: int) -> None:
           act_bytes=r, scratch=2 * r)
 
 
-def _matmul_dsp(t: Tally, p: int, k: int, r: int, q15_lhs: bool) -> None:
+def _matmul_q15(t: Tally, p: int, k: int, r: int) -> None:
+    """arm_nn_mat_mult_kernel_s8_s16 on the q15 im2col columns, plus the odd pixel's column."""
     words, tail = divmod(r, 4)
     pixel_pairs, odd_pixel = divmod(p, 2)
     chan_pairs, odd_chan = divmod(k, 2)
-    lhs_loads = 2 if q15_lhs else 1      # a q15 column needs two words per 4 inputs
-    widen = 0 if q15_lhs else 2          # int8 pixels are widened inside the loop (SXTB16 pairs)
-    # 2 pixels x 2 channels: 8 SMLAD per 4 inputs
-    t.add(pixel_pairs * chan_pairs, mac=8 * words + 4 * tail, ld_act=2 * lhs_loads * words + 2 * tail,
-          ld_w=2 * words + 2 * tail, alu=8 * words, loop=words + tail)
+    # 2 pixels x 2 channels: 4 q15 words and 2 weight words (SXTB16 pairs) per 8 SMLAD
+    t.add(pixel_pairs * chan_pairs, mac=8 * words + 4 * tail, ld_act=4 * words + 2 * tail,
+          ld_w=2 * words + 2 * tail + 2, alu=4 * words + 6, loop=words + tail)
     # 2 pixels x the odd channel
-    t.add(pixel_pairs * odd_chan, mac=4 * words + 2 * tail, ld_act=2 * lhs_loads * words + 2 * tail,
-          ld_w=words + tail, alu=(4 + widen) * words, loop=words + tail)
-    # the odd pixel x every channel
-    t.add(odd_pixel * k, mac=2 * words + tail, ld_act=lhs_loads * words + tail, ld_w=words + tail,
-          alu=4 * words, loop=words + tail)
-    # per pass: pointer setup and bias loads into the accumulators
-    passes = pixel_pairs * chan_pairs + pixel_pairs * odd_chan + odd_pixel * k
-    t.add(passes, alu=6)
-    t.add(ld_w=2 * pixel_pairs * chan_pairs + pixel_pairs * odd_chan + odd_pixel * k)
+    t.add(pixel_pairs * odd_chan, mac=4 * words + 2 * tail, ld_act=4 * words + 2 * tail,
+          ld_w=words + tail + 1, alu=2 * words + 6, loop=words + tail)
+    # the odd pixel's column x every channel, weights through read_and_pad (with PKH)
+    t.add(odd_pixel * k, mac=2 * words + tail, ld_act=2 * words + tail, ld_w=words + tail + 1,
+          alu=4 * words + 6, loop=words + tail)
     t.add(w_bytes=(pixel_pairs + odd_pixel) * k * r)
-    t.add(act_bytes=(2 * pixel_pairs * (chan_pairs + odd_chan) + odd_pixel * k) * r * (2 if q15_lhs else 1))
+    t.add(act_bytes=(2 * pixel_pairs * (chan_pairs + odd_chan) + odd_pixel * k) * r * 2)
+
+
+def _matmul_nt_t(t: Tally, p: int, k: int, r: int) -> None:
+    """arm_nn_mat_mult_nt_t_s8: channel pairs outside, pixel pairs inside, int8 operands."""
+    words, tail = divmod(r, 4)
+    pixel_pairs, odd_pixel = divmod(p, 2)
+    chan_pairs, odd_chan = divmod(k, 2)
+    loops = words // 4 + words % 4 + tail          # inner loop unrolled by 4 words
+    # per channel pair: sum of its weights times the input offset, plus the bias
+    t.add(chan_pairs, ld_w=2 * r, alu=2 * r + 4, loop=r, w_bytes=2 * r)
+    t.add(pixel_pairs * chan_pairs, mac=8 * words + 4 * tail, ld_act=2 * words + 2 * tail,
+          ld_w=2 * words + 2 * tail, alu=8 * words + 6, loop=loops, w_bytes=2 * r, act_bytes=2 * r)
+    t.add(odd_pixel * chan_pairs, mac=4 * words + 2 * tail, ld_act=words + tail, ld_w=2 * words + 2 * tail,
+          alu=6 * words + 6, loop=loops, w_bytes=2 * r, act_bytes=r)
+    # the odd channel: a scalar loop with the offset added per element, for every pixel
+    t.add(odd_chan * p * r, mac=1, ld_act=1, ld_w=1, alu=1, loop=1, w_bytes=1, act_bytes=1)
+    t.add(odd_chan * p, alu=6)
+    t.add(odd_chan, ld_w=1)
 
 
 def conv_counts(p: int, k: int, ch: int, kh: int, kw: int, path: int, helium: int) -> np.ndarray:
@@ -77,10 +90,10 @@ def conv_counts(p: int, k: int, ch: int, kh: int, kw: int, path: int, helium: in
         _outputs(t, p * k, 1)
         return t.array()
     if path == vk.FAST_1X1:
-        _matmul_dsp(t, p, k, r, q15_lhs=False)
+        _matmul_nt_t(t, p, k, r)
     else:
         _im2col_q15(t, p, r)
-        _matmul_dsp(t, p, k, r, q15_lhs=True)
+        _matmul_q15(t, p, k, r)
     _outputs(t, p * k, 3)
     return t.array()
 
@@ -106,7 +119,7 @@ def depthwise_counts(p: int, k: int, kh: int, kw: int, path: int, helium: int) -
     if path == vk.FAST_3X3:
         t.add(p * taps * quads, mac=4, ld_act=1, ld_w=1, alu=4)
         t.add(p * taps * rest, mac=1, ld_act=1, ld_w=1, alu=1)
-        t.add(p, loop=quads + rest, alu=4 * (quads + rest), ld_w=4 * quads + rest)
+        t.add(p, loop=(quads + rest) * (1 + kh), alu=4 * (quads + rest), ld_w=4 * quads + rest)
     elif path == vk.OPT:
         _im2col_q15(t, p, taps * k)
         t.add(p * taps * quads, mac=4, ld_act=2, ld_w=1, alu=2, loop=1)
