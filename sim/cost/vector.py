@@ -277,7 +277,8 @@ def vector_cost(graph: Graph, op: Op, hw: Hardware, *, arena_bytes: int = 0,
 def vector_energy(hw: Hardware, traffic: tuple[Traffic, ...], latency_cycles: int) -> dict[str, float]:
     """Energy parts, pJ: active power (run current x supply) over the layer's time, each
     level's per-byte access energy, and the static floor."""
-    e = {"compute": mw_for_cycles_to_pj(hw.active_power_mw, latency_cycles, hw.clock_hz)}
+    active_mw = hw.run_current_ma * hw.supply_voltage_v if hw.run_current_ma > 0 else hw.active_power_mw
+    e = {"compute": mw_for_cycles_to_pj(active_mw, latency_cycles, hw.clock_hz)}
     for m in hw.memories:
         rd = sum(t.read_bytes for t in traffic if t.memory == m.name)
         wr = sum(t.write_bytes for t in traffic if t.memory == m.name)

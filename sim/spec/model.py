@@ -138,6 +138,9 @@ class Hardware:
     dma: Dma = spec_field(None, doc="DMA engine")
     supply_voltage_v: float = spec_field(0.0, check=NONNEG, doc="supply voltage, V")
     active_power_mw: float = spec_field(0.0, check=NONNEG, doc="dynamic power while computing, mW")
+    run_current_ma: float = spec_field(0.0, check=NONNEG,
+                                       doc="MCU run-mode current at clock_hz, mA; when set, active power is "
+                                           "run_current_ma x supply_voltage_v")
     static_power_mw: float = spec_field(0.0, check=NONNEG, doc="power drawn regardless of activity, mW")
     description: str = spec_field("", doc="one line about the part")
     source: str = spec_field("", doc="where the figures come from")
