@@ -18,10 +18,10 @@ its input's buffer) and patch-based execution of the first layers (MCUNetV2).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping
 
-from sim.graph.ir import VIEW_OPS, Graph
+from sim.graph.ir import VIEW_OPS, Graph, Op
 
 ALIGNMENT = 16  # TFLM MicroArenaBufferAlignment()
 INPLACE_OPS = frozenset(VIEW_OPS | {"ADD", "SUB", "MUL", "RELU", "RELU6", "LOGISTIC", "TANH", "QUANTIZE",
@@ -159,7 +159,6 @@ def patch_peak_bytes(graph: Graph, patches: int, layers: int, scratch: Mapping[i
     live bytes (the planner's lower bound)."""
     if patches <= 1 or layers <= 0:
         return peak_live_bytes(graph, scratch)
-    from dataclasses import replace
     stage = graph.ops[:layers]
     halo = 0
     for op in stage:
@@ -180,7 +179,7 @@ def patch_peak_bytes(graph: Graph, patches: int, layers: int, scratch: Mapping[i
     return peak_live_bytes(patched, scratch)
 
 
-def _kernel_h(graph: Graph, op) -> int:  # type: ignore[no-untyped-def]
+def _kernel_h(graph: Graph, op: Op) -> int:
     consts = graph.constants_in(op)
     w = consts[0] if consts else None
     return int(w.shape[1]) if w is not None and len(w.shape) == 4 else 1
