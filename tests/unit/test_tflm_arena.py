@@ -50,3 +50,11 @@ def test_whatifs_never_raise_the_peak_and_patching_lowers_vww() -> None:
     assert peak_live_bytes(g, alias=inplace_aliases(g)) <= base
     assert patch_peak_bytes(g, patches=4, layers=3) < base
     assert patch_peak_bytes(g, patches=1, layers=3) == base
+
+
+def test_memory_whatifs_api_reports_each_peak() -> None:
+    from sim.api import memory_whatifs
+    out = memory_whatifs(_graph("ic_resnet8_int8.tflite"), "stm32l4r5", patches=4, patch_layers=3)
+    assert out["arena_bytes"] >= out["peak_live_bytes"]
+    assert out["inplace_arena_bytes"] <= out["arena_bytes"]
+    assert out["patch_peak_bytes"] < out["peak_live_bytes"]
