@@ -154,28 +154,38 @@ def inplace_aliases(graph: Graph) -> dict[str, str]:
 
 def patch_peak_bytes(graph: Graph, patches: int, layers: int, scratch: Mapping[int, int] | None = None) -> int:
     """MCUNetV2 patch-based inference: the first `layers` operators run on `patches` x
-    `patches` spatial tiles of the input, so their tensors shrink to one tile plus the
-    receptive-field halo; the stage's output is assembled whole. Returns the new peak of
-    live bytes (the planner's lower bound)."""
+    `patches` spatial tiles of their output, one tile at a time, so the activations inside
+    that stage shrink to one tile plus the halo its receptive field needs; the graph input
+    and every tensor read after the stage stay whole. Returns the new peak of live bytes (the planner's
+    lower bound). The halo is propagated backwards: a tile of h rows out of a kh-tall,
+    stride-s operator needs (h - 1) * s + kh input rows."""
     if patches <= 1 or layers <= 0:
         return peak_live_bytes(graph, scratch)
     stage = graph.ops[:layers]
-    halo = 0
-    for op in stage:
+    tile: dict[str, tuple[int, int]] = {}
+    out = graph.tensors[stage[-1].outputs[0]]
+    if len(out.shape) != 4:
+        return peak_live_bytes(graph, scratch)
+    tile[stage[-1].outputs[0]] = (-(-out.shape[1] // patches), -(-out.shape[2] // patches))
+    for op in reversed(stage):
+        th, tw = tile.get(op.outputs[0], (0, 0))
+        if not th:
+            continue
         kh = int(op.attrs.get("filter_h", 0)) or _kernel_h(graph, op)
-        halo = halo * int(op.attrs.get("stride_h", 1)) + (kh - 1)
-    shrunk = {}
-    stage_out = set(stage[-1].outputs)
-    for op in stage:
-        for t in list(op.inputs) + list(op.outputs):
-            ten = graph.tensors.get(t)
-            if ten is None or ten.is_const or t in stage_out or len(ten.shape) != 4:
+        kw = int(op.attrs.get("filter_w", 0)) or kh
+        sh, sw = int(op.attrs.get("stride_h", 1)), int(op.attrs.get("stride_w", 1))
+        for t in op.inputs:
+            ten = graph.tensors[t]
+            if ten.is_const or len(ten.shape) != 4:
                 continue
-            n, h, w, c = ten.shape
-            ph, pw = -(-h // patches), -(-w // patches)
-            shrunk[t] = replace(ten, shape=(n, min(h, ph + halo), min(w, pw + halo), c))
+            need = (min((th - 1) * sh + kh, ten.shape[1]), min((tw - 1) * sw + kw, ten.shape[2]))
+            old = tile.get(t, (0, 0))
+            tile[t] = (max(old[0], need[0]), max(old[1], need[1]))
+    # tensors read after the stage (its output, a residual branch) must be whole
+    keep = set(graph.inputs) | set(stage[-1].outputs) | {t for op in graph.ops[layers:] for t in op.inputs}
+    shrunk = {t: replace(graph.tensors[t], shape=(graph.tensors[t].shape[0], h, w, graph.tensors[t].shape[3]))
+              for t, (h, w) in tile.items() if t not in keep}
     patched = Graph(graph.name, graph.ops, {**graph.tensors, **shrunk}, graph.inputs, graph.outputs)
-    # the input is read patch by patch, but the whole input frame is still resident
     return peak_live_bytes(patched, scratch)
 
 
