@@ -178,7 +178,7 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
         window = lp.KH * lp.KW * lp.K
         scratch = 0 if path in (vk.FAST_3X3, vk.REFERENCE, vk.GENERIC) else (4 if helium else 2) * window
         return (vk.depthwise_counts(pixels, lp.K, lp.KH, lp.KW, path, helium),
-                PATH_NAMES.get((t, path), "reference depthwise"), scratch, window)
+                PATH_NAMES.get((t, path), "reference depthwise conv"), scratch, window)
     if t == "FULLY_CONNECTED":
         path = vk.REFERENCE if ref else vk.GENERIC
         return (vk.fc_counts(lp.N, lp.K, lp.C, path, helium), PATH_NAMES.get((t, path), "reference fc"), 0,
@@ -188,17 +188,20 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
         is_max = int(t == "MAX_POOL_2D")
         # arm_avgpool_s8_get_buffer_size: one int32 accumulator per channel (DSP/MVE)
         scratch = 0 if ref or is_max else 4 * lp.K
-        name = "arm_max_pool_s8" if is_max else "arm_avgpool_s8"
+        name = ("reference " if ref else "") + ("arm_max_pool_s8" if is_max else "arm_avgpool_s8")
         return vk.pool_counts(pixels, lp.K, lp.KH, lp.KW, is_max, path, helium), name, scratch, 0
     if t in ("SOFTMAX", "LOG_SOFTMAX"):
         ofm = graph.ofm(op)
         n = int(ofm.shape[-1]) if ofm.shape else 1
-        return vk.softmax_counts(max(ofm.size // max(n, 1), 1), n, path, helium), "arm_softmax_s8", 0, 0
+        name = "reference softmax" if ref else "arm_softmax_s8"
+        return vk.softmax_counts(max(ofm.size // max(n, 1), 1), n, path, helium), name, 0, 0
     n = graph.ofm(op).size
     if t in ("ADD", "SUB"):
-        return vk.elementwise_counts(n, 2, vk.ADD, path, helium), "arm_elementwise_add_s8", 0, 0
+        return vk.elementwise_counts(n, 2, vk.ADD, path, helium), "reference add" if ref else \
+            "arm_elementwise_add_s8", 0, 0
     if t in ("MUL", "SQUARED_DIFFERENCE"):
-        return vk.elementwise_counts(n, 2, vk.MUL, path, helium), "arm_elementwise_mul_s8", 0, 0
+        return vk.elementwise_counts(n, 2, vk.MUL, path, helium), "reference mul" if ref else \
+            "arm_elementwise_mul_s8", 0, 0
     if t in DATA_MOVEMENT_OPS:
         return vk.elementwise_counts(graph.ofm(op).nbytes, 1, vk.COPY, path, helium), "copy", 0, 0
     if t not in ELEMENTWISE_OPS:
