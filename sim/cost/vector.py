@@ -188,7 +188,8 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
         is_max = int(t == "MAX_POOL_2D")
         # arm_avgpool_s8_get_buffer_size: one int32 accumulator per channel (DSP/MVE)
         scratch = 0 if ref or is_max else 4 * lp.K
-        name = ("reference " if ref else "") + ("arm_max_pool_s8" if is_max else "arm_avgpool_s8")
+        name = ("reference max pool" if is_max else "reference average pool") if ref else \
+            ("arm_max_pool_s8" if is_max else "arm_avgpool_s8")
         return vk.pool_counts(pixels, lp.K, lp.KH, lp.KW, is_max, path, helium), name, scratch, 0
     if t in ("SOFTMAX", "LOG_SOFTMAX"):
         ofm = graph.ofm(op)
