@@ -28,3 +28,9 @@ bench-jitter: $(STAMP)
 
 clean:
 	rm -rf $(VENV) results .pytest_cache
+
+# MCU model validation (writes validation/mlperf_tiny/REPORT.md and validation/tflm_arena/REPORT.md)
+validate-mcu: $(STAMP)
+	$(BIN)/python validation/mlperf_tiny/calibrate.py
+	bash validation/tflm_arena/setup.sh
+	$(BIN)/python validation/tflm_arena/check_arena.py

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import sys
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,12 +35,10 @@ import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from sim.cost.vector import PROFILE_FILE, load_profiles, model_parts, vector_cost  # noqa: E402
-from sim.mapping.arena import plan_arena  # noqa: E402
-from sim.spec.load import load_hardware  # noqa: E402
-from workloads.tflite_import import load_tflite  # noqa: E402
+from sim.cost.vector import PROFILE_FILE, load_profiles, model_parts, vector_cost
+from sim.mapping.arena import plan_arena
+from sim.spec.load import load_hardware
+from workloads.tflite_import import load_tflite
 
 SHARED = Path(os.environ.get("EDGESIM_SHARED", ROOT.parent / "shared"))
 CSV = SHARED / "validation" / "mlperf_tiny_calibration.csv"

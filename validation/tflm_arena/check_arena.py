@@ -16,16 +16,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT))
-
-from sim.mapping.arena import persistent_bytes_estimate, plan_arena  # noqa: E402
-from workloads.tflite_import import load_tflite  # noqa: E402
+from sim.mapping.arena import persistent_bytes_estimate, plan_arena
+from workloads.tflite_import import load_tflite
 
 SHARED = Path(os.environ.get("EDGESIM_SHARED", ROOT.parent / "shared"))
 MODELS = ["ic_resnet8_int8.tflite", "vww_mobilenetv1_025_int8.tflite", "kws_dscnn_int8.tflite",
