@@ -281,7 +281,9 @@ def vector_cost(graph: Graph, op: Op, hw: Hardware, *, arena_bytes: int = 0,
 
 def vector_energy(hw: Hardware, traffic: tuple[Traffic, ...], latency_cycles: int) -> dict[str, float]:
     """Energy parts, pJ: active power (run current x supply) over the layer's time, each
-    level's per-byte access energy, and the static floor."""
+    level's per-byte access energy, and the static floor: `static_power_mw`, memory leakage and
+    the board-level current (`board_current_ma` x supply) that a whole-supply measurement
+    such as MLPerf Tiny's EnergyRunner sees on top of the datasheet run current."""
     active_mw = hw.run_current_ma * hw.supply_voltage_v if hw.run_current_ma > 0 else hw.active_power_mw
     e = {"compute": mw_for_cycles_to_pj(active_mw, latency_cycles, hw.clock_hz)}
     for m in hw.memories:
@@ -290,7 +292,7 @@ def vector_energy(hw: Hardware, traffic: tuple[Traffic, ...], latency_cycles: in
         if rd or wr:
             e[f"{m.name}_read"] = rd * m.read_energy_pj_per_byte
             e[f"{m.name}_write"] = wr * m.write_energy_pj_per_byte
-    leak = hw.static_power_mw + sum(m.leakage_mw for m in hw.memories)
+    leak = hw.static_power_mw + hw.board_current_ma * hw.supply_voltage_v + sum(m.leakage_mw for m in hw.memories)
     e["static"] = mw_for_cycles_to_pj(leak, latency_cycles, hw.clock_hz)
     return e
 

@@ -142,6 +142,10 @@ class Hardware:
                                        doc="MCU run-mode current at clock_hz, mA; when set, active power is "
                                            "run_current_ma x supply_voltage_v")
     static_power_mw: float = spec_field(0.0, check=NONNEG, doc="power drawn regardless of activity, mW")
+    board_current_ma: float = spec_field(0.0, check=NONNEG,
+                                         doc="current the board draws from the measured supply beyond the core's "
+                                             "run current (regulators, enabled peripherals, memories), mA; "
+                                             "a floor at supply_voltage_v while the model runs")
     description: str = spec_field("", doc="one line about the part")
     source: str = spec_field("", doc="where the figures come from")
 

@@ -14,9 +14,26 @@ the 1x1, depthwise and fully connected kernels. `aux_scale` is tied to `mac_scal
 non-MAC operators are a few percent of these models' cycles, so a separate scale is not
 identifiable from whole-model latencies (a free one drifts to 0 or 10).
 
+Releases. A stack's rows carry the software release they were measured with (the `stack`
+column: X-CUBE-AI 7.1.0 vs 7.3.0, microTVM with CMSIS-NN vs its native schedules, TFLM
+v2.3.1 vs a later TFLM); releases generate different code, so a fold fits on the other
+boards' rows of the same release when another board measured it, else on every other
+board's rows of the stack.
+
 Validation: for every board of a stack, the parameters are fitted on the other boards'
-rows only and the held-out board's rows are predicted (leave-one-board-out). The
-parameters written to `sim/cost/vector_profiles.yaml` are fitted on all rows.
+rows only and the held-out board's rows are predicted (leave-one-board-out, LOBO). Stacks
+measured on fewer than three boards also get a second protocol, leave-one-benchmark-out
+within each board (LOBMO): fitted on the same board's other benchmarks; it says how well
+the model carries a board's calibration to a new network, not how it carries to a new board.
+The parameters written to `sim/cost/vector_profiles.yaml` are fitted on all rows of the
+stack's reference release (the release measured on most boards, the newest on ties; every
+release pooled when none was measured on two boards).
+
+Energy: the EnergyRunner measures the whole supply of the DUT at the voltage in the row's
+hardware notes, so a board-level current (`board_current_ma`: regulators, enabled
+peripherals, memories beyond the datasheet's CoreMark run current) is added to the model's
+power; it is fitted per fold on the energy rows of the other boards (any stack), with
+their measured latency, and the held-out board is predicted with its LOBO latency.
 
     python validation/mlperf_tiny/calibrate.py [--csv PATH] [--write-profiles] [--stacks cmsis-nn,...]
 """
@@ -26,6 +43,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,11 +69,26 @@ SPECS = (("STM32L4R5", "stm32l4r5"), ("STM32H7A3", "stm32h7a3"), ("STM32U575", "
          ("STM32U585", "stm32u585"), ("STM32F746", "stm32f746"), ("PSoC 62", "psoc62"),
          ("R7FA6M4", "ra6m4"), ("nRF5340", "nrf5340"), ("EFR32MG24", "efr32mg24"))
 PARAMS = ("op_overhead_cycles", "im2col_scale", "mac_scale", "aux_scale")
+FEW_BOARDS = 3                 # stacks on fewer boards also get leave-one-benchmark-out
 COLUMNS = ("ops", "im2col_cycles", "mac_cycles")
 
 
 def spec_for(soc: str) -> str | None:
     return next((spec for prefix, spec in SPECS if str(soc).startswith(prefix)), None)
+
+
+def release_of(stack: str, profile: str) -> str:
+    """The software release a row was measured with, from its `stack` text."""
+    if profile == "microtvm":
+        return "native schedules" if "native" in stack else "CMSIS-NN"
+    m = re.search(r"\bv?(\d+\.\d+(?:\.\d+)?)\b", stack)
+    return m.group(1) if m else "unversioned"
+
+
+def supply_of(notes: object) -> float:
+    """The supply voltage stated in a row's hardware notes ('Operating at 3.0V ...'), else NaN."""
+    m = re.search(r"(\d+(?:\.\d+)?)\s*V\b", str(notes)) if isinstance(notes, str) else None
+    return float(m.group(1)) if m else float("nan")
 
 
 def select_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -66,6 +99,7 @@ def select_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     reference = cortex["int8_reference_model"].astype(str).str.startswith("yes")
     modelled = reference & cortex["profile"].notna() & cortex["spec"].notna()
     used = cortex[modelled].copy()
+    used["release"] = [release_of(st, p) for st, p in zip(used["stack"], used["profile"])]
     skipped = cortex[~modelled].copy()
     skipped["reason"] = np.select(
         [~reference[~modelled], skipped["stack_class"] == "TFLM+vendor kernels"],
@@ -75,6 +109,14 @@ def select_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return used.reset_index(drop=True), skipped.reset_index(drop=True)
 
 
+def overrides(r: pd.Series) -> list[str]:
+    """The row's clock, stack and (when its notes give one) supply; no board floor, which
+    the energy calibration fits."""
+    out = [f"clock_hz={float(r['clock_mhz']) * 1e6}", f"kernels={r['profile']}", "board_current_ma=0"]
+    volts = supply_of(r.get("hardware_notes_as_reported"))
+    return out + ([f"supply_voltage_v={volts}"] if np.isfinite(volts) else [])
+
+
 def add_parts(rows: pd.DataFrame) -> pd.DataFrame:
     """Model parts (cycles before profile parameters) for every row."""
     graphs = {k: load_tflite(MODELS / f) for k, f in MODEL_FILES.items()}
@@ -82,7 +124,7 @@ def add_parts(rows: pd.DataFrame) -> pd.DataFrame:
     profiles = load_profiles()
     parts = []
     for _, r in rows.iterrows():
-        hw = load_hardware(r["spec"], [f"clock_hz={float(r['clock_mhz']) * 1e6}", f"kernels={r['profile']}"])
+        hw = load_hardware(r["spec"], overrides(r))
         parts.append(model_parts(graphs[r["benchmark"]], hw, profiles[r["profile"]],
                                  arena_bytes=arenas[r["benchmark"]]))
     out = pd.concat([rows, pd.DataFrame(parts)], axis=1)
@@ -91,9 +133,16 @@ def add_parts(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def fit(rows: pd.DataFrame) -> dict[str, float]:
+def fit(rows: pd.DataFrame, tied: bool = False) -> dict[str, float]:
     """Non-negative least squares on relative error over (overhead, im2col_scale, mac_scale),
-    aux_scale = mac_scale."""
+    aux_scale = mac_scale; `tied`: one scale for every kernel and no overhead (for fits on
+    three rows, which cannot determine three parameters)."""
+    if tied:
+        a = (rows["im2col_cycles"] + rows["mac_cycles"] + rows["aux_cycles"]).to_numpy(float)
+        y = (rows["measured_cycles"] - rows["stall_cycles"]).to_numpy(float)
+        w = 1.0 / rows["measured_cycles"].to_numpy(float)
+        k = max(float((a * w) @ (y * w) / ((a * w) @ (a * w))), 0.0)
+        return {"op_overhead_cycles": 0.0, "im2col_scale": k, "mac_scale": k, "aux_scale": k}
     a = np.column_stack([rows["ops"], rows["im2col_cycles"], rows["mac_cycles"] + rows["aux_cycles"]]).astype(float)
     y = (rows["measured_cycles"] - rows["stall_cycles"]).to_numpy(float)
     w = 1.0 / rows["measured_cycles"].to_numpy(float)
@@ -120,48 +169,103 @@ def predict(rows: pd.DataFrame, p: dict[str, float]) -> np.ndarray:
             + rows["stall_cycles"]).to_numpy(float)
 
 
+def _predict_fold(test: pd.DataFrame, train: pd.DataFrame, tied: bool = False) -> pd.DataFrame:
+    test = test.copy()
+    if train.empty:
+        test["predicted_cycles"] = np.nan
+        test["fold_params"] = "nothing to fit on"
+        return test
+    p = fit(train, tied)
+    test["predicted_cycles"] = predict(test, p)
+    test["fold_params"] = ", ".join(f"{k}={v:.3g}" for k, v in p.items())
+    for k, v in p.items():
+        test[k] = v
+    return test
+
+
+def training_rows(rows: pd.DataFrame, board: str, release: str) -> pd.DataFrame:
+    """Other boards' rows of the same release when another board measured it, else every
+    other board's rows of the stack."""
+    others = rows[rows["spec"] != board]
+    same = others[others["release"] == release]
+    return same if len(same) else others
+
+
 def leave_one_board_out(data: pd.DataFrame) -> pd.DataFrame:
     out = []
-    for stack, rows in data.groupby("profile"):
-        boards = sorted(rows["spec"].unique())
-        for board in boards:
-            test = rows[rows["spec"] == board].copy()
-            train = rows[rows["spec"] != board]
-            if train.empty:
-                test["predicted_cycles"] = np.nan
-                test["fold_params"] = "no other board"
-            else:
-                p = fit(train)
-                test["predicted_cycles"] = predict(test, p)
-                test["fold_params"] = ", ".join(f"{k}={v:.3g}" for k, v in p.items())
-                for k, v in p.items():
-                    test[k] = v
-            out.append(test)
-    res = pd.concat(out).sort_index()
+    for _, rows in data.groupby("profile"):
+        for (board, release), test in rows.groupby(["spec", "release"]):
+            out.append(_predict_fold(test, training_rows(rows, str(board), str(release))))
+    res = _errors(pd.concat(out).sort_index())
+    return res
+
+
+def leave_one_benchmark_out(data: pd.DataFrame) -> pd.DataFrame:
+    """Second protocol for stacks on fewer than FEW_BOARDS boards: per board and release,
+    fit one scale on its other benchmarks and predict the held-out one."""
+    out = []
+    for _, rows in data.groupby("profile"):
+        if rows["spec"].nunique() >= FEW_BOARDS:
+            continue
+        for _, board_rows in rows.groupby(["spec", "release"]):
+            for bench, test in board_rows.groupby("benchmark"):
+                out.append(_predict_fold(test, board_rows[board_rows["benchmark"] != bench], tied=True))
+    return _errors(pd.concat(out).sort_index()) if out else pd.DataFrame()
+
+
+def _errors(res: pd.DataFrame) -> pd.DataFrame:
     res["predicted_ms"] = res["predicted_cycles"] / (res["clock_mhz"] * 1e3)
     res["abs_pct_error"] = 100 * (res["predicted_ms"] - res["latency_ms"]).abs() / res["latency_ms"]
     return res
 
 
+TIME_PARTS = ("compute", "static")
+
+
 def add_energy(res: pd.DataFrame) -> pd.DataFrame:
-    """Predicted energy per inference with each row's fold parameters (rows that report energy)."""
+    """Predicted energy per inference (rows that report it): the model's power with each
+    row's fold parameters, plus the board current fitted on the other boards' energy rows."""
     graphs = {k: load_tflite(MODELS / f) for k, f in MODEL_FILES.items()}
+    arenas = {k: plan_arena(g).arena_bytes for k, g in graphs.items()}
     profiles = load_profiles()
-    energy = []
-    for _, r in res.iterrows():
+    res = res.copy()
+    for col in ("model_power_mw", "access_energy_uj", "supply_v"):
+        res[col] = np.nan
+    for i, r in res.iterrows():
         if pd.isna(r["energy_uj_per_inf"]) or pd.isna(r["predicted_cycles"]):
-            energy.append(np.nan)
             continue
         prof = replace(profiles[r["profile"]], **{k: float(r[k]) for k in PARAMS})
-        hw = load_hardware(r["spec"], [f"clock_hz={float(r['clock_mhz']) * 1e6}", f"kernels={r['profile']}"])
+        hw = load_hardware(r["spec"], overrides(r))
         g = graphs[r["benchmark"]]
-        arena = plan_arena(g).arena_bytes
-        energy.append(sum(vector_cost(g, op, hw, arena_bytes=arena, profile=prof).energy_total_pj
-                          for op in g.ops) * 1e-6)
-    res["predicted_energy_uj"] = energy
-    res["energy_abs_pct_error"] = 100 * (res["predicted_energy_uj"] - res["energy_uj_per_inf"]).abs() \
-        / res["energy_uj_per_inf"]
+        costs = [vector_cost(g, op, hw, arena_bytes=arenas[r["benchmark"]], profile=prof) for op in g.ops]
+        timed = sum(v for c in costs for k, v in c.energy_pj.items() if k in TIME_PARTS) * 1e-6
+        res.loc[i, "access_energy_uj"] = sum(c.energy_total_pj for c in costs) * 1e-6 - timed
+        res.loc[i, "model_power_mw"] = timed / float(r["predicted_ms"])
+        res.loc[i, "supply_v"] = hw.supply_voltage_v
+    res["board_current_ma"] = np.nan
+    e = res.dropna(subset=["model_power_mw"])
+    for board in e["spec"].unique():
+        held = e.index[e["spec"] == board]
+        res.loc[held, "board_current_ma"] = fit_board_current(e[e["spec"] != board])
+    power = res["model_power_mw"] + res["board_current_ma"] * res["supply_v"]
+    res["predicted_energy_uj"] = power * res["predicted_ms"] + res["access_energy_uj"]
+    res["energy_at_measured_latency_uj"] = power * res["latency_ms"] + res["access_energy_uj"]
+    for col, err in (("predicted_energy_uj", "energy_abs_pct_error"),
+                     ("energy_at_measured_latency_uj", "power_abs_pct_error")):
+        res[err] = 100 * (res[col] - res["energy_uj_per_inf"]).abs() / res["energy_uj_per_inf"]
     return res
+
+
+def fit_board_current(rows: pd.DataFrame) -> float:
+    """Board current (mA, >= 0) minimising the relative energy error of `rows` at their
+    measured latency: E = (model power + V x I) x t + access energy."""
+    if rows.empty:
+        return float("nan")
+    base = (rows["model_power_mw"] * rows["latency_ms"] + rows["access_energy_uj"]).to_numpy(float)
+    slope = (rows["supply_v"] * rows["latency_ms"]).to_numpy(float)
+    e = rows["energy_uj_per_inf"].to_numpy(float)
+    a, b = slope / e, 1.0 - base / e
+    return max(float(a @ b / (a @ a)), 0.0)
 
 
 def summary(res: pd.DataFrame, column: str = "abs_pct_error") -> pd.DataFrame:
@@ -174,16 +278,33 @@ def summary(res: pd.DataFrame, column: str = "abs_pct_error") -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def reference_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """A stack's rows of its reference release: the release measured on most boards (the
+    newest round on ties), or every release pooled when none was measured on two boards."""
+    boards = rows.groupby("release")["spec"].nunique()
+    newest = rows.groupby("release")["round"].max()
+    if boards.max() < 2:
+        return rows
+    best = max(boards.index, key=lambda rel: (boards[rel], newest[rel]))
+    return rows[rows["release"] == best]
+
+
+def fit_profiles(data: pd.DataFrame) -> dict[str, dict[str, float]]:
+    return {str(s): fit(reference_rows(r)) for s, r in data.groupby("profile")}
+
+
 def write_profiles(data: pd.DataFrame, path: Path, csv: Path) -> dict[str, dict[str, float]]:
     raw = yaml.safe_load(path.read_text())
     fitted = {}
-    for stack, rows in data.groupby("profile"):
+    for stack, full in data.groupby("profile"):
+        rows = reference_rows(full)
         p = fit(rows)
         fitted[stack] = p
         entry = raw["profiles"][stack]
         entry.update({k: round(v, 4) for k, v in p.items()})
         entry["calibrated"] = True
         entry["source"] = (f"fitted on {len(rows)} rows of {csv.name} (MLPerf Tiny v0.5-v1.0 closed, "
+                           f"release: {', '.join(sorted(rows['release'].unique()))}; "
                            f"boards: {', '.join(sorted(rows['spec'].unique()))}) by "
                            f"validation/mlperf_tiny/calibrate.py --write-profiles")
     header = "# Software-stack profiles for the MCU cost model (sim/cost/vector.py).\n" \
@@ -202,7 +323,8 @@ def fmt(df: pd.DataFrame, floats: str = "{:.1f}") -> str:
     return "\n".join(lines)
 
 
-def report(res: pd.DataFrame, skipped: pd.DataFrame, fitted: dict[str, dict[str, float]], csv: Path) -> str:
+def report(res: pd.DataFrame, lobmo: pd.DataFrame, skipped: pd.DataFrame, fitted: dict[str, dict[str, float]],
+           board_ma: float, csv: Path) -> str:
     lat = summary(res)
     met = {name: m < 10.0 for name, m in zip(lat["stack / core"], lat["median_abs_pct_error"])
            if name.endswith("all cores")}
@@ -268,12 +390,20 @@ def main(argv: list[str] | None = None) -> int:
         used = used[used["profile"].isin(args.stacks.split(","))].reset_index(drop=True)
     data = add_parts(used)
     res = add_energy(leave_one_board_out(data))
-    fitted = write_profiles(data, PROFILE_FILE, args.csv) if args.write_profiles else \
-        {s: fit(r) for s, r in data.groupby("profile")}
+    lobmo = leave_one_benchmark_out(data)
+    fitted = write_profiles(data, PROFILE_FILE, args.csv) if args.write_profiles else fit_profiles(data)
+    board_ma = fit_board_current(res.dropna(subset=["model_power_mw"]))
     args.out.mkdir(parents=True, exist_ok=True)
     res.to_csv(args.out / "predictions.csv", index=False)
-    (args.out / "REPORT.md").write_text(report(res, skipped, fitted, args.csv))
+    (args.out / "REPORT.md").write_text(report(res, lobmo, skipped, fitted, board_ma, args.csv))
     print(summary(res).to_string(index=False))
+    if len(lobmo):
+        print("leave-one-benchmark-out within board:")
+        print(summary(lobmo).to_string(index=False))
+    e = res.dropna(subset=["energy_abs_pct_error"])
+    print(f"energy: {len(e)} rows, median {np.median(e['energy_abs_pct_error']):.1f}%, "
+          f"p90 {np.percentile(e['energy_abs_pct_error'], 90):.1f}%; at measured latency "
+          f"median {np.median(e['power_abs_pct_error']):.1f}%; board current (all energy rows) {board_ma:.2f} mA")
     return 0
 
 
