@@ -85,6 +85,6 @@ def layer_energy(hw: Hardware, macs: int, traffic: list[Traffic] | tuple[Traffic
         if rd or wr:
             e[f"{m.name}_read"] = rd * m.read_energy_pj_per_byte
             e[f"{m.name}_write"] = wr * m.write_energy_pj_per_byte
-    leak = hw.static_power_mw + sum(m.leakage_mw for m in hw.memories)
+    leak = hw.floor_power_mw + sum(m.leakage_mw for m in hw.memories)
     e["static"] = mw_for_cycles_to_pj(leak, latency_cycles, hw.clock_hz)
     return e

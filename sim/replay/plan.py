@@ -57,7 +57,7 @@ class Plan:
     layer_quiet: np.ndarray     # float64 cycles per layer (the analytic latency)
     components: tuple[str, ...] # dynamic energy parts, e.g. compute, flash_read, sram_write
     layer_energy_pj: np.ndarray # (layers, components) dynamic energy at nominal voltage
-    static_mw: float            # hw.static_power_mw
+    static_mw: float            # hw.floor_power_mw (static floor + board current)
     leakage_mw: float           # sum of memory leakage
     clock_hz: float
     bus_bytes_per_cycle: float
@@ -129,7 +129,7 @@ def plan_replay(costs: list[LayerCost], hw: Hardware) -> Plan:
         units=tuple(c.unit for c in costs),
         layer_quiet=np.asarray([float(c.latency_cycles) for c in costs]),
         components=tuple(components), layer_energy_pj=energy,
-        static_mw=hw.static_power_mw, leakage_mw=sum(m.leakage_mw for m in hw.memories),
+        static_mw=hw.floor_power_mw, leakage_mw=sum(m.leakage_mw for m in hw.memories),
         clock_hz=hw.clock_hz, bus_bytes_per_cycle=bw,
         burst_bytes=off.burst_bytes if off is not None else hw.scratchpad.burst_bytes,
         offchip_kind=off.kind if off is not None else "",

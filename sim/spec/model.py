@@ -157,6 +157,12 @@ class Hardware:
         if isinstance(self.compute, VectorUnit) and self.kernels and self.kernels not in VECTOR_KERNELS:
             raise ValueError(f"kernels: expected one of {', '.join(VECTOR_KERNELS)}, got {self.kernels!r}")
 
+    @property
+    def floor_power_mw(self) -> float:
+        """Power drawn regardless of activity, mW: the static floor plus the board-level current
+        at the supply voltage."""
+        return self.static_power_mw + self.board_current_ma * self.supply_voltage_v
+
     def memory(self, name: str) -> Memory:
         for m in self.memories:
             if m.name == name:
