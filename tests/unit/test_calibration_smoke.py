@@ -35,3 +35,24 @@ def test_lobo_on_the_x_cube_ai_rows_predicts_every_held_out_board(monkeypatch) -
     table = cal.summary(res)
     assert "x-cube-ai / all cores" in set(table["stack / core"])
     assert table["median_abs_pct_error"].notna().all()
+
+
+def test_release_supply_and_fold_rules_without_the_models() -> None:
+    cal = _calibrate()
+    assert cal.release_of("X-CUBE-AI 7.3.0", "x-cube-ai") == "7.3.0"
+    assert cal.release_of("TFLM v2.3.1 + CMSIS-NN (reference)", "cmsis-nn") == "2.3.1"
+    assert cal.release_of("microTVM (native TVM schedules)", "microtvm") == "native schedules"
+    assert cal.release_of("Plumerai Inference Engine", "plumerai") == "unstated"
+    assert cal.supply_of("Operating at 3.3V with SMPS") == 3.3 and np.isnan(cal.supply_of(float("nan")))
+    rows = pd.DataFrame({"spec": ["a", "b", "b", "c"], "release": ["1", "1", "2", "2"],
+                         "round": ["v0.7", "v0.7", "v1.0", "v1.0"]})
+    assert list(cal.training_rows(rows, "c", "2").index) == [2]              # same release on another board
+    assert list(cal.training_rows(rows, "a", "1")["spec"]) == ["b"]
+    assert list(cal.training_rows(rows, "a", "9")["spec"]) == ["b", "b", "c"]  # none: every other board
+    assert set(cal.reference_rows(rows)["release"]) == {"2"}                  # two boards each: the newer round
+    assert len(cal.reference_rows(rows.iloc[[0, 3]])) == 2                    # one board each: pooled
+    # board current: rows whose measured power exceeds the model by exactly V x 5 mA give 5 mA
+    e = pd.DataFrame({"model_power_mw": [20.0, 50.0], "latency_ms": [10.0, 2.0], "access_energy_uj": [1.0, 0.5],
+                      "supply_v": [1.8, 3.0]})
+    e["energy_uj_per_inf"] = (e["model_power_mw"] + e["supply_v"] * 5.0) * e["latency_ms"] + e["access_energy_uj"]
+    assert np.isclose(cal.fit_board_current(e), 5.0)

@@ -85,3 +85,14 @@ def test_channel_count_not_multiple_of_four_takes_the_generic_path() -> None:
     g = b.build(b.conv(b.input, 8, 1))
     r = simulate(g, "stm32l4r5")
     assert r.layers["tiling"].iloc[0] == "arm_convolve_s8"
+
+
+def test_board_current_adds_supply_times_current_over_the_latency_to_the_static_energy() -> None:
+    base = simulate("mlperf-ad", "stm32l4r5", overrides=["board_current_ma=0"])
+    board = simulate("mlperf-ad", "stm32l4r5", overrides=["board_current_ma=10"])
+    seconds = float(base.summary["latency_cycles"].iloc[0]) / base.hardware.clock_hz
+    extra_uj = 10.0 * base.hardware.supply_voltage_v * seconds * 1e3   # mA x V = mW; mW x s x 1e3 = uJ
+    assert board.summary["latency_cycles"].iloc[0] == base.summary["latency_cycles"].iloc[0]
+    assert np.isclose(board.summary["energy_uj"].iloc[0] - base.summary["energy_uj"].iloc[0], extra_uj, rtol=1e-6)
+    assert np.isclose(board.layers["energy_static_pj"].sum() - base.layers["energy_static_pj"].sum(),
+                      extra_uj * 1e6, rtol=1e-6)
