@@ -336,7 +336,8 @@ def report(res: pd.DataFrame, lobmo: pd.DataFrame, skipped: pd.DataFrame, fitted
     e = res.dropna(subset=["energy_abs_pct_error"])
     energy = summary(e, "energy_abs_pct_error") if len(e) else pd.DataFrame()
     power = summary(e, "power_abs_pct_error") if len(e) else pd.DataFrame()
-    folds = e.groupby("spec").agg(board_current_ma=("board_current_ma", "first"), supply_v=("supply_v", "first"),
+    folds = e.groupby("spec").agg(board_current_ma=("board_current_ma", "first"),
+                                  supply_v=("supply_v", lambda v: "/".join(f"{x:g}" for x in sorted(set(v)))),
                                   rows=("benchmark", "size")).reset_index()
     parts = [
         "# MLPerf Tiny calibration of the MCU cost model",
