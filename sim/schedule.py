@@ -20,7 +20,7 @@ from sim.spec.model import Hardware, VectorUnit
 log = logging.getLogger(__name__)
 
 DATAFLOW_CHOICES = ("ws", "is", "os", "best")
-COMPAT_CHOICES: tuple[str, ...] = ()
+COMPAT_CHOICES: tuple[str, ...] = ("scalesim",)
 OBJECTIVES = ("latency", "energy", "dram")
 
 
@@ -36,6 +36,11 @@ def check_options(hw: Hardware, dataflow: str, compat: str | None, objective: st
 def schedule(graph: Graph, hw: Hardware, *, dataflow: str = "best", compat: str | None = None,
              objective: str = "latency") -> list[LayerCost]:
     check_options(hw, dataflow, compat, objective)
+    if compat == "scalesim":
+        if not hw.is_systolic:
+            raise SimError(f"--compat scalesim: expected a systolic-array spec, got {hw.name} ({hw.compute.type})")
+        from sim.cost.scalesim import scalesim_cost
+        return [scalesim_cost(graph, op, hw, dataflow) for op in graph.ops]
     if isinstance(hw.compute, VectorUnit) and hw.compute.core.startswith("cortex-m"):  # MCU: CMSIS-NN model
         arena = plan_arena(graph, scratch=scratch_sizes(graph, hw)).arena_bytes
         return [vector_cost(graph, op, hw, arena_bytes=arena) for op in graph.ops]

@@ -48,9 +48,9 @@ def bundled_names() -> list[str]:
 
 
 def resolve_spec_path(name_or_path: str | os.PathLike[str]) -> Path:
-    """A path that exists, or a bundled name such as `stm32h7a3`."""
+    """A path that exists (YAML, or a SCALE-Sim `.cfg`), or a bundled name such as `stm32h7a3`."""
     p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") or os.sep in str(name_or_path) or p.exists():
+    if p.suffix in (".yaml", ".yml", ".cfg") or os.sep in str(name_or_path) or p.exists():
         if not p.is_file():
             raise SpecError(str(p), "", "an existing hardware spec file", "no such file")
         return p
@@ -92,7 +92,12 @@ def load_hardware(spec: str | os.PathLike[str] | Hardware,
         raw, file = to_dict(spec), f"<{spec.name}>"
     else:
         path = resolve_spec_path(spec)
-        raw, file = read_yaml(path), display_path(path)
+        file = display_path(path)
+        if path.suffix == ".cfg":
+            from sim.spec.scalesim_cfg import read_scalesim_cfg
+            raw = read_scalesim_cfg(path, file)
+        else:
+            raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise SpecError(file, "", "a mapping of hardware fields", type(raw).__name__)
     raw = apply_overrides(raw, overrides, file)

@@ -55,6 +55,8 @@ class Memory:
     cache_bytes: int = spec_field(0, check=NONNEG,
                                   doc="data capacity of that cache/flash accelerator, bytes (0 = unknown/none)")
     double_buffered: bool = spec_field(True, doc="tiles ping-pong so DMA overlaps compute")
+    bandwidth_limited: bool = spec_field(True, doc="false: transfers never stall and bandwidth_bytes_per_cycle "
+                                                   "is nominal (SCALE-Sim's CALC bandwidth mode)")
     read_energy_pj_per_byte: float = spec_field(0.0, check=NONNEG, doc="pJ per byte read")
     write_energy_pj_per_byte: float = spec_field(0.0, check=NONNEG, doc="pJ per byte written")
     leakage_mw: float = spec_field(0.0, check=NONNEG, doc="static leakage of the level, mW")
@@ -116,6 +118,15 @@ class SystolicArray:
     postproc_elements_per_cycle: float = spec_field(8.0, check=POSITIVE,
                                                     doc="elementwise/pooling unit throughput")
     supported_ops: tuple[str, ...] = spec_field((), doc="ops the NPU runs; empty = all it can cost")
+    # SCALE-Sim splits its scratchpad into one double-buffered SRAM per operand (IfmapSramSzkB,
+    # FilterSramSzkB, OfmapSramSzkB) and fills them over separate interfaces; 0 = one shared `sram`.
+    ifmap_sram_bytes: int = spec_field(0, check=NONNEG, doc="ifm partition of the scratchpad, bytes; 0 = shared")
+    filter_sram_bytes: int = spec_field(0, check=NONNEG, doc="weights partition of the scratchpad, bytes; 0 = shared")
+    ofmap_sram_bytes: int = spec_field(0, check=NONNEG, doc="ofm partition of the scratchpad, bytes; 0 = shared")
+    ifmap_fill_bytes_per_cycle: float = spec_field(0.0, check=NONNEG,
+                                                   doc="off-chip -> ifm partition bandwidth; 0 = the off-chip memory's")
+    filter_fill_bytes_per_cycle: float = spec_field(0.0, check=NONNEG,
+                                                    doc="off-chip -> weights partition bandwidth; 0 = the off-chip memory's")
 
     @property
     def peak_macs_per_cycle(self) -> float:
