@@ -159,7 +159,8 @@ def write_buffer_drain(df: int, rows: int, cols: int, npx: int, window: int, fil
     g = fold_geometry(df, rows, cols, npx, window, filters)
     rf, cf, per_fold = g[0], g[1], g[2]
     active = (size_words + 1) // 2              # ceil(size * 0.5)
-    lines_per_drain = (size_words - active + drain_bw - 1) // drain_bw
+    # A 1-word buffer drains nothing (SCALE-Sim loops forever there); drain a line at a time.
+    lines_per_drain = max((size_words - active + drain_bw - 1) // drain_bw, 1)
     valid = np.empty(g[5] // drain_bw + 8, dtype=np.int64)
     n_lines, drained, line_fill = 0, 0, 0
     free, drain_end, writes, stalls, cycle = size_words, 0, 0, 0, 0
