@@ -144,13 +144,13 @@ def scalesim_array(hw: Hardware, dataflow: str) -> ScaleSimArray:
 
 
 def touched_rows(size: int, filt: int, stride: int, outs: int) -> int:
-    """Input rows (or columns) some window reads: the union of [o*stride, o*stride+filt) clipped."""
-    covered, reach = 0, 0
-    for o in range(outs):
-        start, end = o * stride, min(o * stride + filt, size)
-        covered += max(0, end - max(start, reach))
-        reach = max(reach, end)
-    return covered
+    """Input rows (or columns) some window reads: the union of [o*stride, o*stride+filt) clipped
+    to [0, size). With SCALE-Sim's ceiling only the last window can run past the edge."""
+    if outs <= 0:
+        return 0
+    if stride <= filt:                      # windows overlap or touch: one contiguous span
+        return min(size, (outs - 1) * stride + filt)
+    return (outs - 1) * filt + min(filt, size - (outs - 1) * stride)
 
 
 def _window_words(buffer_words: int) -> int:

@@ -142,27 +142,34 @@ def demand_dram_reads(df: int, operand: int, mat: np.ndarray, dims: np.ndarray, 
 
 
 @njit(cache=True)
-def _push(valid: np.ndarray, n: int, value: int) -> np.ndarray:
-    """Append to a growable line list (doubling when full)."""
-    if n == valid.shape[0]:
-        grown = np.empty(2 * n + 8, dtype=np.int64)
-        grown[:n] = valid[:n]
-        valid = grown
-    valid[n] = value
-    return valid
+def _line_words(line: int, part_idx: np.ndarray, part_val: np.ndarray, n_part: int, cursor: np.ndarray,
+                drain_bw: int) -> int:
+    """Words held by trace line `line`: a flushed partial line's fill, else a full line.
+    Lines are queried in increasing order, so `cursor[0]` only moves forward."""
+    p = cursor[0]
+    while p < n_part and part_idx[p] < line:
+        p += 1
+    cursor[0] = p
+    return part_val[p] if p < n_part and part_idx[p] == line else drain_bw
 
 
 @njit(cache=True)
 def write_buffer_drain(df: int, rows: int, cols: int, npx: int, window: int, filters: int,
                        size_words: int, drain_bw: int) -> np.ndarray:
-    """[dram_ofmap_writes, stall_cycles, last_cycle] of the ofmap write buffer over the layer."""
+    """[dram_ofmap_writes, stall_cycles, last_cycle] of the ofmap write buffer over the layer.
+
+    Performance: words between events (a drain starts, the buffer fills up) are stored in bulk;
+    only partially filled lines are remembered (full lines hold `drain_bw` words)."""
     g = fold_geometry(df, rows, cols, npx, window, filters)
     rf, cf, per_fold = g[0], g[1], g[2]
     active = (size_words + 1) // 2              # ceil(size * 0.5)
     # A 1-word buffer drains nothing (SCALE-Sim loops forever there); drain a line at a time.
     lines_per_drain = max((size_words - active + drain_bw - 1) // drain_bw, 1)
-    valid = np.empty(g[5] // drain_bw + 8, dtype=np.int64)
-    n_lines, drained, line_fill = 0, 0, 0
+    cap = g[5] // max(size_words - active, 1) + 8
+    part_idx = np.empty(cap, dtype=np.int64)
+    part_val = np.empty(cap, dtype=np.int64)
+    cursor = np.zeros(1, dtype=np.int64)
+    n_part, n_lines, drained, line_fill = 0, 0, 0, 0
     free, drain_end, writes, stalls, cycle = size_words, 0, 0, 0, 0
     for fc in range(cf):
         for fr in range(rf):
@@ -175,26 +182,35 @@ def write_buffer_drain(df: int, rows: int, cols: int, npx: int, window: int, fil
             else:
                 ncols, lo, length = min(cols, npx - fc * cols), 2 * rows - 1, filters
             for t in range(per_fold):
-                n = min(ncols - 1, t - lo) - max(0, t - lo - length + 1) + 1
+                left = min(ncols - 1, t - lo) - max(0, t - lo - length + 1) + 1
                 cur = cycle + stalls
                 start = cur
-                for _ in range(max(n, 0)):
-                    line_fill += 1
-                    free -= 1
-                    if line_fill == drain_bw:
-                        valid = _push(valid, n_lines, drain_bw)
-                        n_lines += 1
-                        line_fill = 0
+                while left > 0:
+                    if cur < drain_end:          # draining: store until the buffer is full
+                        take = min(left, max(free, 1))
+                    else:                        # store until occupancy passes half the buffer
+                        take = min(left, max(free - active + 1, 1))
+                    left -= take
+                    free -= take
+                    line_fill += take
+                    n_lines += line_fill // drain_bw
+                    line_fill %= drain_bw
                     if cur < drain_end:
                         if free <= 0:
                             cur = drain_end
                     elif free < active:
-                        if line_fill:
-                            valid = _push(valid, n_lines, line_fill)
+                        if line_fill:            # flush the partial line, padded with -1
+                            if n_part == part_idx.shape[0]:
+                                part_idx = np.concatenate((part_idx, np.empty(n_part, dtype=np.int64)))
+                                part_val = np.concatenate((part_val, np.empty(n_part, dtype=np.int64)))
+                            part_idx[n_part] = n_lines
+                            part_val[n_part] = line_fill
+                            n_part += 1
                             n_lines += 1
                             line_fill = 0
                         end = min(drained + lines_per_drain, n_lines)
-                        words = (end - drained) * drain_bw - (drain_bw - valid[end - 1])
+                        last = _line_words(end - 1, part_idx, part_val, n_part, cursor, drain_bw)
+                        words = (end - drained) * drain_bw - (drain_bw - last)
                         writes += words
                         free += words
                         drain_end = cur + end - drained - 1
@@ -202,11 +218,17 @@ def write_buffer_drain(df: int, rows: int, cols: int, npx: int, window: int, fil
                 stalls += cur - start
                 cycle += 1
     if line_fill:
-        valid = _push(valid, n_lines, line_fill)
+        if n_part == part_idx.shape[0]:
+            part_idx = np.concatenate((part_idx, np.empty(n_part + 1, dtype=np.int64)))
+            part_val = np.concatenate((part_val, np.empty(n_part + 1, dtype=np.int64)))
+        part_idx[n_part] = n_lines
+        part_val[n_part] = line_fill
+        n_part += 1
         n_lines += 1
     while drained < n_lines:
         end = min(drained + lines_per_drain, n_lines)
-        writes += (end - drained) * drain_bw - (drain_bw - valid[end - 1])
+        last = _line_words(end - 1, part_idx, part_val, n_part, cursor, drain_bw)
+        writes += (end - drained) * drain_bw - (drain_bw - last)
         drained = end
     out = np.zeros(3, dtype=np.int64)
     out[0], out[1], out[2] = writes, stalls, cycle - 1 + stalls
