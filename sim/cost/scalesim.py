@@ -16,10 +16,11 @@ as dense convolutions (channels x filters), as SCALE-Sim's own MobileNet topolog
 connected layers use SCALE-Sim's GEMM form (an M x K image, a 1 x K filter, N filters).
 Other operators are not run by SCALE-Sim and cost nothing here (noted per row).
 
-USER bandwidth mode: the ofmap write buffer is simulated exactly at the given bandwidth; the
-ifmap/filter read buffers' prefetch stalls are not modelled (SCALE-Sim's USER-mode read
-buffer replays its full prefetch trace), so latency is a lower bound there; the measured
-error is in docs/scalesim.md.
+USER bandwidth mode: each demand row also passes the ifmap and filter read buffers, which
+hold a window of sets of SCALE-Sim's prefetch stream and move it on by half a buffer (at the
+fill bandwidth) on every miss; the array waits for the slowest of the three
+(`scalesim_kernels.user_mode_layer`). Its stall arithmetic is reproduced as written: a miss's
+stall counts twice when positive and is subtracted when negative.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ class ScaleSimArray:
     ofmap_words: int
     calc: bool
     ofmap_drain_bw: int
+    ifmap_fill_bw: int
+    filter_fill_bw: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,9 +141,12 @@ def scalesim_array(hw: Hardware, dataflow: str) -> ScaleSimArray:
     third = hw.scratchpad.size_bytes // 3
     off = hw.offchip
     calc = off is None or not off.bandwidth_limited
-    drain = c.cols if calc else max(int(off.bandwidth_bytes_per_cycle), 1)  # type: ignore[union-attr]
+    off_bw = max(int(off.bandwidth_bytes_per_cycle), 1) if off is not None else c.cols
+    drain = c.cols if calc else off_bw   # single_layer_sim.py: CALC drains at ArrayWidth words/cycle
+    fill_i = max(int(c.ifmap_fill_bytes_per_cycle), 1) if c.ifmap_fill_bytes_per_cycle else off_bw
+    fill_f = max(int(c.filter_fill_bytes_per_cycle), 1) if c.filter_fill_bytes_per_cycle else off_bw
     return ScaleSimArray(c.rows, c.cols, df, c.ifmap_sram_bytes or third, c.filter_sram_bytes or third,
-                         c.ofmap_sram_bytes or third, calc, drain)
+                         c.ofmap_sram_bytes or third, calc, drain, fill_i, fill_f)
 
 
 def touched_rows(size: int, filt: int, stride: int, outs: int) -> int:
@@ -168,6 +174,16 @@ def layer_counts(row: TopologyRow, arr: ScaleSimArray) -> ScaleSimCounts:
     df = k.DATAFLOW_CODES.index(arr.dataflow)
     g = k.fold_geometry(df, arr.rows, arr.cols, row.npx, row.window, row.filters)
     dims = np.array([arr.rows, arr.cols, row.npx, row.window, row.filters], dtype=np.int64)
+    if not arr.calc:
+        mat = k.ifmap_matrix(row.ih, row.iw, row.fh, row.fw, row.channels, row.stride_h, row.stride_w,
+                             row.oh, row.ow)
+        u = k.user_mode_layer(df, mat, filter_matrix(row.window, row.filters), dims,
+                              np.array([arr.ifmap_words, arr.filter_words, arr.ofmap_words], dtype=np.int64),
+                              np.array([arr.ifmap_fill_bw, arr.filter_fill_bw, arr.ofmap_drain_bw], dtype=np.int64))
+        return ScaleSimCounts(total_cycles=int(u[0]), stall_cycles=int(u[1]), sram_ifmap_reads=int(g[3]),
+                              sram_filter_reads=int(g[4]), sram_ofmap_writes=int(g[5]), dram_ifmap_reads=int(u[2]),
+                              dram_filter_reads=int(u[3]), dram_ofmap_writes=int(u[4]), row_folds=int(g[0]),
+                              col_folds=int(g[1]), rows_per_fold=int(g[2]))
     unique_ifmap = (touched_rows(row.ih, row.fh, row.stride_h, row.oh)
                     * touched_rows(row.iw, row.fw, row.stride_w, row.ow) * row.channels)
     win = _window_words(arr.ifmap_words)
@@ -213,8 +229,6 @@ def scalesim_cost(graph: Graph, op: Op, hw: Hardware, dataflow: str) -> LayerCos
                + min(row.npx * row.filters, arr.ofmap_words))
     folds = c.row_folds * c.col_folds
     notes = "depthwise run as a dense conv" if op.op_type == "DEPTHWISE_CONV_2D" else ""
-    if not arr.calc:
-        notes = "; ".join(filter(None, [notes, "USER bandwidth: read-buffer prefetch stalls not modelled"]))
     return LayerCost(
         layer=op.name, index=op.index, op_type=op.op_type, macs=macs, dataflow=arr.dataflow,
         tiling=f"{c.row_folds}x{c.col_folds} folds of {c.rows_per_fold} rows",

@@ -140,53 +140,167 @@ def demand_dram_reads(df: int, operand: int, mat: np.ndarray, dims: np.ndarray, 
     return reads
 
 
+class _WriteBuffer:
+    """write_buffer.py: fill lines of `drain_bw` words; past half full, flush and drain half."""
+
+    def __init__(self, size_words: int, drain_bw: int) -> None:
+        self.bw = drain_bw
+        self.active = -(-size_words // 2)
+        self.drain_lines = max(_ceil(size_words - self.active, drain_bw), 1)  # SCALE-Sim never ends with 0
+        self.lines: list[int] = []      # words held by each line handed to the drain side
+        self.line = 0                   # words in the line being filled
+        self.drained = 0                # lines already written to DRAM
+        self.free, self.drain_end, self.writes = size_words, 0, 0
+
+    def _drain(self, start_cycle: int) -> int:
+        end = min(self.drained + self.drain_lines, len(self.lines))
+        words = (end - self.drained) * self.bw - (self.bw - self.lines[end - 1])  # -1 padding of the last line
+        self.writes += words
+        self.free += words
+        n = end - self.drained
+        self.drained = end
+        return start_cycle + n - 1
+
+    def service(self, demand: np.ndarray, cycle: int) -> int:
+        """Store one demand row arriving at `cycle`; returns the cycle it completes."""
+        cur = cycle
+        for addr in demand:
+            if addr == -1:
+                continue
+            self.line += 1
+            self.free -= 1
+            if self.line == self.bw:
+                self.lines.append(self.line)
+                self.line = 0
+            if cur < self.drain_end:
+                if self.free <= 0:
+                    cur = self.drain_end
+            elif self.free < self.active:
+                if self.line:
+                    self.lines.append(self.line)
+                    self.line = 0
+                self.drain_end = self._drain(cur)
+        return cur
+
+    def finish(self) -> None:
+        if self.line:
+            self.lines.append(self.line)
+            self.line = 0
+        while self.drained < len(self.lines):
+            self._drain(0)
+
+
 def write_buffer_drain(df: int, rows: int, cols: int, npx: int, window: int, filters: int,
                        size_words: int, drain_bw: int) -> np.ndarray:
     """The ofmap write buffer over the layer's demand rows: [dram writes, stall cycles, last cycle]."""
     ofmap = np.arange(npx * filters, dtype=np.int64).reshape(npx, filters)
-    folds = demand_matrices(df, 2, ofmap, rows, cols, npx, window, filters)
-    active = -(-size_words // 2)
-    drain_lines = max(_ceil(size_words - active, drain_bw), 1)  # SCALE-Sim never ends with 0
-    lines: list[int] = []          # words held by each line handed to the drain side
-    line = 0                       # words in the line being filled
-    drained = 0                    # lines already written to DRAM
-    free, drain_end, writes, stalls = size_words, 0, 0, 0
-
-    def drain(start_cycle: int) -> int:
-        nonlocal drained, writes, free
-        end = min(drained + drain_lines, len(lines))
-        words = (end - drained) * drain_bw - (drain_bw - lines[end - 1])  # -1 padding of the last line
-        writes += words
-        free += words
-        n = end - drained
-        drained = end
-        return start_cycle + n - 1
-
-    row_id = 0
-    for fold in folds:
+    wb = _WriteBuffer(size_words, drain_bw)
+    stalls = row_id = 0
+    for fold in demand_matrices(df, 2, ofmap, rows, cols, npx, window, filters):
         for demand in fold:
             cycle = row_id + stalls
-            cur = cycle
-            for addr in demand:
-                if addr == -1:
-                    continue
-                line += 1
-                free -= 1
-                if line == drain_bw:
-                    lines.append(line)
-                    line = 0
-                if cur < drain_end:
-                    if free <= 0:
-                        cur = drain_end
-                elif free < active:
-                    if line:
-                        lines.append(line)
-                        line = 0
-                    drain_end = drain(cur)
-            stalls += cur - cycle
+            stalls += wb.service(demand, cycle) - cycle
             row_id += 1
-    if line:
-        lines.append(line)
-    while drained < len(lines):
-        drain(0)
-    return np.array([writes, stalls, row_id - 1 + stalls], dtype=np.int64)
+    wb.finish()
+    return np.array([wb.writes, stalls, row_id - 1 + stalls], dtype=np.int64)
+
+
+def _diagonals(m: np.ndarray) -> np.ndarray:
+    """The prefetch order of skewed operands: anti-diagonals, bottom row first within each."""
+    rows, cols = m.shape
+    out = []
+    for d in range(rows + cols):
+        for r in range(min(d, rows - 1), max(0, d - cols + 1) - 1, -1):
+            out.append(m[r, d - r])
+    return np.array(out, dtype=np.int64)
+
+
+def prefetch_stream(df: int, operand: int, mat: np.ndarray, rows: int, cols: int, npx: int, window: int,
+                    filters: int) -> np.ndarray:
+    """The operand's prefetch matrix (systolic_compute_*.create_*_prefetch_mat), flattened."""
+    sr, sc, t = _geometry(df, npx, window, filters)
+    rf, cf = _ceil(sr, rows), _ceil(sc, cols)
+    if df == WS and operand == 0:
+        blocks = [_pad(mat[:, fr * rows:(fr + 1) * rows], t, rows) for fr in range(rf)]
+        return _diagonals(np.vstack(blocks))
+    if df in (WS, OS) and operand == 1:
+        blocks = np.vstack([_pad(mat[:, fc * cols:(fc + 1) * cols], window, cols) for fc in range(cf)])
+        return blocks.reshape(-1) if df == WS else _diagonals(blocks)
+    if df == OS:
+        return _diagonals(np.vstack([_pad(mat.T[:, fr * rows:(fr + 1) * rows], t, rows) for fr in range(rf)]))
+    if operand == 0:
+        return np.vstack([_pad(mat.T[:, fc * cols:(fc + 1) * cols], sr, cols) for fc in range(cf)]).reshape(-1)
+    return _diagonals(np.vstack([_pad(mat[fr * rows:(fr + 1) * rows, :].T, t, rows) for fr in range(rf)]))
+
+
+class _ReadBuffer:
+    """read_buffer.py in USER mode: the prefetch stream cut into sets of ceil(size/100) words;
+    a window of sets (half the buffer) is resident and moves on by the other half on a miss."""
+
+    def __init__(self, stream: np.ndarray, size_words: int, bw: int) -> None:
+        per_set = -(-size_words // 100)
+        self.sets: list[set[int]] = []
+        current: set[int] = set()
+        count = 0
+        for addr in stream:
+            if addr != -1:
+                current.add(int(addr))
+                count += 1
+            if count >= per_set:
+                self.sets.append(current)
+                current, count = set(), 0
+        self.sets.append(current)
+        n = len(self.sets)
+        active = -(-size_words // 2)
+        prefetch = size_words - active
+        self.n_active = min(n, -(-active // per_set))
+        self.n_prefetch = min(n - self.n_active, -(-prefetch // per_set))
+        self.start = 0
+        self.bw = bw
+        self.prefetch_lines = -(-prefetch // bw)
+        self.accesses = min(-(-active // bw), -(-len(stream) // bw)) * bw   # the first, active-buffer fill
+        self.last_prefetch = -1                                             # it completes the cycle before 0
+
+    def resident(self, addr: int) -> bool:
+        n = len(self.sets)
+        return any(addr in self.sets[(self.start + i) % n] for i in range(self.n_active))
+
+    def service(self, demand: np.ndarray, cycle: int) -> int:
+        offset = 1                                  # hit latency
+        for addr in demand:
+            if addr == -1:
+                continue
+            while not self.resident(int(addr)):
+                if self.n_prefetch == 0:            # nothing left to fetch (SCALE-Sim would spin)
+                    break
+                self.start = (self.start + self.n_prefetch) % len(self.sets)
+                self.accesses += self.prefetch_lines * self.bw
+                self.last_prefetch += self.prefetch_lines + 1
+                stall = self.last_prefetch - (cycle + offset)
+                offset += stall                     # SCALE-Sim adds it once, whatever its sign,
+                if stall > 0:
+                    offset += stall                 # and a positive one a second time
+        return cycle + offset
+
+
+def user_mode_layer(df: int, ifmap: np.ndarray, filt: np.ndarray, dims: np.ndarray, words: np.ndarray,
+                    bws: np.ndarray) -> np.ndarray:
+    """USER bandwidth mode (double_buffered_scratchpad.service_memory_requests): every demand row
+    goes through the ifmap and filter read buffers and the ofmap write buffer; the array waits
+    for the slowest. Returns [total cycles, stall cycles, DRAM ifmap, filter, ofmap words]."""
+    rows, cols, npx, window, filters = (int(x) for x in dims)
+    geo = (rows, cols, npx, window, filters)
+    ofmap = np.arange(npx * filters, dtype=np.int64).reshape(npx, filters)
+    rb_i = _ReadBuffer(prefetch_stream(df, 0, ifmap, *geo), int(words[0]), int(bws[0]))
+    rb_f = _ReadBuffer(prefetch_stream(df, 1, filt, *geo), int(words[1]), int(bws[1]))
+    wb = _WriteBuffer(int(words[2]), int(bws[2]))
+    demands = [np.vstack(demand_matrices(df, op, m, *geo)) for op, m in ((0, ifmap), (1, filt), (2, ofmap))]
+    stalls = last = 0
+    for i in range(demands[0].shape[0]):
+        cycle = i + stalls
+        out_i = rb_i.service(demands[0][i], cycle)
+        out_f = rb_f.service(demands[1][i], cycle)
+        last = wb.service(demands[2][i], cycle)
+        stalls += max(out_i - cycle - 1, out_f - cycle - 1, last - cycle)
+    wb.finish()
+    return np.array([last, stalls, rb_i.accesses, rb_f.accesses, wb.writes], dtype=np.int64)

@@ -58,3 +58,22 @@ def test_write_buffer_drain(case: tuple[TopologyRow, int, int, int], size_words:
     assert np.array_equal(got, ref.write_buffer_drain(*args))
     # every ofmap word reaches DRAM at least once; padding only ever adds
     assert got[0] >= row.npx * row.filters * (1 if df == k.OS else k.fold_geometry(*args[:6])[0])
+
+
+@given(layers(), st.integers(2, 300), st.integers(2, 300), st.integers(2, 120), st.integers(1, 12),
+       st.integers(1, 12), st.integers(1, 12))
+def test_user_mode_layer(case: tuple[TopologyRow, int, int, int], size_i: int, size_f: int, size_o: int,
+                         bw_i: int, bw_f: int, bw_o: int) -> None:
+    row, rows, cols, df = case
+    mat = k.ifmap_matrix(row.ih, row.iw, row.fh, row.fw, row.channels, row.stride_h, row.stride_w, row.oh, row.ow)
+    dims = np.array([rows, cols, row.npx, row.window, row.filters], dtype=np.int64)
+    words, bws = np.array([size_i, size_f, size_o]), np.array([bw_i, bw_f, bw_o])
+    filt = filter_matrix(row.window, row.filters)
+    got = k.user_mode_layer(df, mat, filt, dims, words, bws)
+    assert np.array_equal(got, ref.user_mode_layer(df, mat, filt, dims, words, bws))
+    g = k.fold_geometry(df, rows, cols, row.npx, row.window, row.filters)
+    demand_rows = g[0] * g[1] * g[2]
+    assert demand_rows - 1 <= got[0] <= demand_rows - 1 + got[1]   # the last row's read stalls are not in the total
+    for operand, m in ((0, mat), (1, filt)):
+        s = k.prefetch_stream(df, operand, m, dims)
+        assert np.array_equal(s, ref.prefetch_stream(df, operand, m, rows, cols, row.npx, row.window, row.filters))
