@@ -96,7 +96,7 @@ TRAFFIC = {"sram_ifmap_reads": ("sram", "ifm", "read_bytes"), "sram_filter_reads
 # mode at least once, and USER cases for the error bound).
 GOLDEN = [f"{t}-{r}x{r}-{df}-{s}-calc" for t in TOPOLOGIES for (r, df) in ((8, "ws"), (16, "is"), (32, "os"))
           for s in SRAMS] + [f"resnet8-32x32-{df}-{s}-calc" for df in ("ws", "is") for s in SRAMS] + \
-         [f"gemm-8x8-{df}-small-user" for df in DATAFLOWS]
+         [f"gemm-8x8-{df}-small-user" for df in DATAFLOWS] + [f"resnet8-32x32-{df}-fit-user" for df in DATAFLOWS]
 
 
 def cfg_text(name: str, rows: int, cols: int, df: str, srams: tuple[int, int, int], mode: str) -> str:
@@ -144,8 +144,8 @@ UseRamulatorTrace: False
 
 def in_grid(topo: str, rows: int, sram: str, mode: str) -> bool:
     """USER mode replays SCALE-Sim's whole prefetch trace in Python (minutes per ResNet-8 case on
-    8x8), so its grid is the GEMMs everywhere plus ResNet-8 on 32x32 with the SRAMs that fit."""
-    return mode == "calc" or topo == "gemm" or (topo == "resnet8" and rows == 32 and sram == "fit")
+    8x8), so its grid is the GEMMs everywhere plus the conv nets on 32x32 with the SRAMs that fit."""
+    return mode == "calc" or topo == "gemm" or (rows == 32 and sram == "fit")
 
 
 def cases() -> list[str]:
