@@ -34,3 +34,12 @@ validate-mcu: $(STAMP)
 	$(BIN)/python validation/mlperf_tiny/calibrate.py
 	bash validation/tflm_arena/setup.sh
 	$(BIN)/python validation/tflm_arena/check_arena.py
+
+# SCALE-Sim compat validation (writes validation/scalesim/report.md, report.csv) and speed ratio
+validate-scalesim: $(STAMP)
+	bash validation/scalesim/setup.sh
+	$(BIN)/python validation/scalesim/run_grid.py
+
+bench-scalesim: $(STAMP)
+	bash validation/scalesim/setup.sh
+	$(BIN)/python scripts/bench_scalesim.py

@@ -151,12 +151,13 @@ def scalesim_array(hw: Hardware, dataflow: str) -> ScaleSimArray:
 
 def touched_rows(size: int, filt: int, stride: int, outs: int) -> int:
     """Input rows (or columns) some window reads: the union of [o*stride, o*stride+filt) clipped
-    to [0, size). With SCALE-Sim's ceiling only the last window can run past the edge."""
+    to [0, size). With SCALE-Sim's ceiling only the last window can run past the edge, and
+    with a stride above the filter size it can start past it."""
     if outs <= 0:
         return 0
     if stride <= filt:                      # windows overlap or touch: one contiguous span
         return min(size, (outs - 1) * stride + filt)
-    return (outs - 1) * filt + min(filt, size - (outs - 1) * stride)
+    return (outs - 1) * filt + max(0, min(filt, size - (outs - 1) * stride))
 
 
 def _window_words(buffer_words: int) -> int:

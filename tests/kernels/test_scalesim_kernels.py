@@ -29,6 +29,11 @@ def test_fold_geometry_and_ifmap_matrix(case: tuple[TopologyRow, int, int, int])
     assert np.array_equal(k.ifmap_matrix(*m), ref.ifmap_matrix(*m))
 
 
+def test_touched_rows_when_the_last_window_starts_past_the_edge() -> None:
+    # iw=2, fw=1, stride 3: SCALE-Sim's ceiling gives 2 output columns; the second reads nothing
+    assert touched_rows(2, 1, 3, 2) == 1 and touched_rows(32, 1, 2, 17) == 16 and touched_rows(34, 3, 1, 32) == 34
+
+
 @given(layers(), st.integers(0, 1), st.integers(0, 40))
 def test_demand_dram_reads(case: tuple[TopologyRow, int, int, int], operand: int, window_words: int) -> None:
     row, rows, cols, df = case
