@@ -54,8 +54,9 @@ b3_short, 16, 16, 1, 1, 32, 64, 2,
 fc, 1, 1, 1, 1, 64, 10, 1,
 """),
     # MobileNet-V1 0.25 on 96x96 (MLPerf Tiny VWW), first layers; depthwise rows as SCALE-Sim's
-    # own MobileNet topologies write them (dense), one DP row (split per channel), and a
-    # stride-2 row whose stride does not divide (windows past the edge).
+    # own MobileNet topologies write them (dense), one DP row (split per channel), a stride-2
+    # row whose stride does not divide (windows past the edge), and a 1x1 stride-3 row whose last
+    # window starts past the edge.
     "mobilenet": ("conv", """Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,
 Conv1, 97, 97, 3, 3, 3, 8, 2,
 Conv_dw1, 50, 50, 3, 3, 8, 8, 1,
@@ -64,6 +65,7 @@ Conv_dw2, 49, 49, 3, 3, 16, 16, 2,
 Conv_pw2, 24, 24, 1, 1, 16, 32, 1,
 DP_dw3, 14, 14, 3, 3, 3, 32, 1,
 Conv_odd, 20, 20, 3, 3, 8, 8, 2,
+Conv_s3, 11, 11, 1, 1, 4, 8, 3,
 """),
     "gemm": ("gemm", """Layer, M, N, K,
 fc_out, 1, 10, 64,
