@@ -14,13 +14,20 @@ from sim.spec.model import Hardware
 from sim.units import cycles_to_ms, cycles_to_us
 
 
-def _typed(df: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
-    known = [c.name for c in columns if c.name in df.columns]  # model-specific columns may be absent
-    df = df[known + [c for c in df.columns if c not in known]]
-    for c in columns:
-        if c.dtype == "category":
-            df[c.name] = df[c.name].astype("category")
-    return df
+def _frame(data: dict[str, list[Any]], columns: tuple[Column, ...]) -> pd.DataFrame:
+    """Columns in their documented order (model-specific ones may be absent, extras follow),
+    categoricals where documented. Built column-wise: a sweep builds thousands of these."""
+    known = [c.name for c in columns if c.name in data]
+    order = known + [k for k in data if k not in known]
+    cats = {c.name for c in columns if c.dtype == "category"}
+    return pd.DataFrame({k: _categorical(data[k]) if k in cats else data[k] for k in order})
+
+
+def _categorical(values: list[Any]) -> pd.Categorical:
+    """Categorical from codes: pandas' own inference costs more than the rest of a small frame."""
+    index: dict[Any, int] = {}
+    codes = [index.setdefault(v, len(index)) for v in values]
+    return pd.Categorical.from_codes(codes, categories=pd.Index(list(index), dtype=object))
 
 
 def layers_frame(costs: Sequence[LayerCost], graph: Graph, hw: Hardware) -> pd.DataFrame:
@@ -49,39 +56,45 @@ def layers_frame(costs: Sequence[LayerCost], graph: Graph, hw: Hardware) -> pd.D
             "energy_static_pj": e.get("static", 0.0),
             **c.extra,
         })
-    df = pd.DataFrame(rows, columns=None if rows else [col.name for col in LAYER_COLUMNS])
-    return _typed(df, LAYER_COLUMNS)
+    names = list(dict.fromkeys(k for r in rows for k in r)) or [col.name for col in LAYER_COLUMNS]
+    return _frame({k: [r.get(k) for r in rows] for k in names}, LAYER_COLUMNS)
 
 
 def traffic_frame(costs: Sequence[LayerCost]) -> pd.DataFrame:
-    rows = [{"layer": c.layer, "index": c.index, "memory": t.memory, "operand": t.operand,
-             "read_bytes": t.read_bytes, "write_bytes": t.write_bytes} for c in costs for t in c.traffic]
-    df = pd.DataFrame(rows, columns=[col.name for col in TRAFFIC_COLUMNS])
-    return _typed(df, TRAFFIC_COLUMNS)
+    data: dict[str, list[Any]] = {col.name: [] for col in TRAFFIC_COLUMNS}
+    for c in costs:
+        for t in c.traffic:
+            data["layer"].append(c.layer)
+            data["index"].append(c.index)
+            data["memory"].append(t.memory)
+            data["operand"].append(t.operand)
+            data["read_bytes"].append(t.read_bytes)
+            data["write_bytes"].append(t.write_bytes)
+    return _frame(data, TRAFFIC_COLUMNS)
 
 
 def summary_frame(layers: pd.DataFrame, graph: Graph, hw: Hardware, *, dataflow: str,
                   arena_bytes: int, extra: dict[str, Any] | None = None) -> pd.DataFrame:
-    total = layers[["macs", "compute_cycles", "stall_cycles", "latency_cycles", "dram_read_bytes",
-                    "dram_write_bytes", "sram_read_bytes", "sram_write_bytes", "energy_pj",
-                    "weight_bytes"]].sum()
+    total = {k: layers[k].to_numpy().sum() for k in (
+        "macs", "compute_cycles", "stall_cycles", "latency_cycles", "dram_read_bytes", "dram_write_bytes",
+        "sram_read_bytes", "sram_write_bytes", "energy_pj", "weight_bytes")}
     cycles = int(total["latency_cycles"])
     mpc = float(total["macs"]) / cycles if cycles else 0.0
     row = {
         "model": graph.name, "hardware": hw.name, "dataflow": dataflow,
-        "cost_model": "+".join(sorted(set(map(str, layers["cost_model"])))) if len(layers) else "",
+        "cost_model": "+".join(sorted(set(map(str, layers["cost_model"].to_numpy())))) if len(layers) else "",
         "layers": len(layers), "macs": int(total["macs"]),
         "compute_cycles": int(total["compute_cycles"]), "stall_cycles": int(total["stall_cycles"]),
         "latency_cycles": cycles, "latency_ms": cycles_to_ms(cycles, hw.clock_hz), "clock_hz": hw.clock_hz,
         "macs_per_cycle": mpc, "utilization": mpc / hw.compute.peak_macs_per_cycle,
-        "peak_working_set_bytes": int(layers["working_set_bytes"].max()) if len(layers) else 0,
+        "peak_working_set_bytes": int(layers["working_set_bytes"].to_numpy().max()) if len(layers) else 0,
         "arena_bytes": arena_bytes, "weight_bytes": int(total["weight_bytes"]),
         "dram_read_bytes": int(total["dram_read_bytes"]), "dram_write_bytes": int(total["dram_write_bytes"]),
         "sram_read_bytes": int(total["sram_read_bytes"]), "sram_write_bytes": int(total["sram_write_bytes"]),
         "energy_uj": float(total["energy_pj"]) * 1e-6,
         **(extra or {}),
     }
-    return _typed(pd.DataFrame([row]), SUMMARY_COLUMNS)
+    return _frame({k: [v] for k, v in row.items()}, SUMMARY_COLUMNS)
 
 
 def stamp(df: pd.DataFrame, **attrs: Any) -> pd.DataFrame:

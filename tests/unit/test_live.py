@@ -20,7 +20,9 @@ def test_bench_smallest_mlperf_tiny_model(tmp_path, capsys):
     ops = pd.read_csv(tmp_path / "ops.csv")
     assert len(ops) == 10 and set(ops["op_type"]) == {"FULLY_CONNECTED"}
     assert list(ops["node"]) == list(range(10))
-    assert (ops["avg_us"] > 0).all()
+    # a 1,024-MAC layer can time at or below the subtracted invoke overhead on a busy host
+    assert (ops["avg_us"] >= 0).all()
+    assert ops.loc[[0, 9], "avg_us"].gt(0).all()  # the two 81,920-MAC layers are measurable
     assert ops["source"].iloc[0].startswith("host CPU")
     assert len(pd.read_csv(tmp_path / "latency.csv")) == 5
     assert "host CPU" in capsys.readouterr().out
