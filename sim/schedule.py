@@ -41,6 +41,9 @@ def schedule(graph: Graph, hw: Hardware, *, dataflow: str = "best", compat: str 
             raise SimError(f"--compat scalesim: expected a systolic-array spec, got {hw.name} ({hw.compute.type})")
         from sim.cost.scalesim import scalesim_cost
         return [scalesim_cost(graph, op, hw, dataflow) for op in graph.ops]
+    if compat is None and hw.is_systolic:  # NPU: native systolic-array model
+        from sim.cost.systolic import systolic_costs
+        return systolic_costs(graph, hw, dataflow=dataflow, objective=objective)
     if isinstance(hw.compute, VectorUnit) and hw.compute.core.startswith("cortex-m"):  # MCU: CMSIS-NN model
         arena = plan_arena(graph, scratch=scratch_sizes(graph, hw)).arena_bytes
         return [vector_cost(graph, op, hw, arena_bytes=arena) for op in graph.ops]

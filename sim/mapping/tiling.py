@@ -1,0 +1,207 @@
+"""Tilings of a layer's loop nest for the scratchpad: geometry only, no cost.
+
+A tiling cuts the loop nest N OH OW K C KH KW into tiles the DMA stages in the scratchpad;
+the array then folds each tile onto its rows x cols. Tile sizes per dimension are the
+ceil-splits of the dimension, `ceil(D / m)` for every m (Timeloop's imperfect
+factorisation): the sizes that give m tiles, the last one smaller. A dimension the
+dataflow maps onto array rows or columns takes the ceil-splits rounded up to that array
+dimension (Vela rounds OFM block depths to the micro-block the same way), since a tile
+that is not a multiple of the array side leaves a fold part-empty and saves nothing.
+KH and KW are never cut (the kernel window is a single sub-kernel per tile).
+
+An input tile carries a halo: a strided, dilated window of `eff = (KH - 1) * dilation + 1`
+rows needs `(oh - 1) * stride + eff` input rows for `oh` output rows (or `oh * eff` when the
+stride skips rows, `eff < stride`), at most the input height. When the scratchpad is
+double-buffered, every streamed tile is held twice (one filling while the other computes),
+which halves the usable scratchpad for tiles.
+
+The helpers are Numba kernels so the tiling search (`sim/cost/kernels.py`) uses exactly
+the same candidate sizes and footprints as `enumerate_tilings`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Iterator
+
+import numpy as np
+from numba import njit
+
+from sim.graph.loops import Loops
+
+
+# Layer vector layout shared by tiling.py and the cost kernels (int64 array).
+(L_KIND, L_N, L_OH, L_OW, L_K, L_C, L_KH, L_KW, L_SH, L_SW, L_EH, L_EW, L_IH, L_IW, L_DW, L_IB, L_WB, L_OB,
+ L_BIAS, L_IFM_BYTES, L_W_BYTES, L_OFM_BYTES, L_ELEMENTS, L_MACS) = range(24)
+LAYER_FIELDS = 24
+KIND_MAC, KIND_POSTPROC, KIND_FREE, KIND_CPU = 0, 1, 2, 3
+# Kernels take the layer and the tile as tuples: Numba passes tuples by value, while every
+# array argument costs a reference-count round trip per call (10-15 ns), which dominated the
+# search's inner loop (performance trick).
+LayerTuple = tuple[int, ...]
+TileTuple = tuple[int, int, int, int, int]
+
+
+@njit(cache=True)
+def layer_tuple(lay: np.ndarray) -> LayerTuple:
+    """The layer vector as a 24-tuple (see LayerTuple)."""
+    return (lay[0], lay[1], lay[2], lay[3], lay[4], lay[5], lay[6], lay[7], lay[8], lay[9], lay[10], lay[11],
+            lay[12], lay[13], lay[14], lay[15], lay[16], lay[17], lay[18], lay[19], lay[20], lay[21], lay[22],
+            lay[23])
+
+
+
+class Dataflow(str, Enum):
+    """Which operand stays in the PEs while the others stream (SCALE-Sim's ws/is/os)."""
+
+    WEIGHT_STATIONARY = "ws"
+    INPUT_STATIONARY = "is"
+    OUTPUT_STATIONARY = "os"
+
+    @property
+    def code(self) -> int:
+        """Integer the kernels take: 0 ws, 1 is, 2 os."""
+        return ("ws", "is", "os").index(self.value)
+
+
+DATAFLOW_CODES = {"ws": 0, "is": 1, "os": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Tiling:
+    """Tile sizes over N OH OW K C KH KW (output-space sizes; input tiles follow with halos)."""
+
+    n: int
+    oh: int
+    ow: int
+    k: int
+    c: int
+    kh: int
+    kw: int
+
+    def __str__(self) -> str:
+        return f"N{self.n} OH{self.oh} OW{self.ow} K{self.k} C{self.c} KH{self.kh} KW{self.kw}"
+
+    def as_tuple(self) -> tuple[int, int, int, int, int]:
+        """(n, oh, ow, k, c): the tile the kernels take (KH and KW are never cut)."""
+        return (self.n, self.oh, self.ow, self.k, self.c)
+
+
+@njit(cache=True)
+def tile_sizes(dim: int, align: int) -> np.ndarray:
+    """Distinct ceil-split sizes of `dim`, each rounded up to a multiple of `align` and capped
+    at `dim`, ascending."""
+    out = np.empty(dim, dtype=np.int64)
+    n = 0
+    prev = -1
+    for m in range(dim, 0, -1):
+        t = (dim + m - 1) // m
+        t = min(dim, ((t + align - 1) // align) * align)
+        if t != prev:
+            out[n] = t
+            n += 1
+            prev = t
+    return out[:n]
+
+
+@njit(cache=True)
+def footprint(out_size: int, stride: int, eff: int, in_size: int) -> int:
+    """Input rows (or columns) a tile of `out_size` outputs reads, halo included."""
+    if eff > stride:
+        rows = (out_size - 1) * stride + eff
+    else:
+        rows = out_size * eff
+    return min(rows, in_size)
+
+
+@njit(cache=True)
+def footprint_total(dim: int, tile: int, stride: int, eff: int, in_size: int) -> int:
+    """Input rows read once over all tiles of one dimension: halos re-read where tiles meet,
+    padding rows (outside the input) not read."""
+    count = (dim + tile - 1) // tile
+    last = dim - (count - 1) * tile
+    whole = footprint(dim, stride, eff, 1 << 40)
+    pad = max(0, whole - in_size)
+    total = (count - 1) * footprint(tile, stride, eff, 1 << 40) + footprint(last, stride, eff, 1 << 40) - pad
+    return max(total, min(whole, in_size))
+
+
+@njit(cache=True)
+def working_set_bytes(lay: LayerTuple, tile: TileTuple, df: int, double_buffered: int,
+                      ifm_resident: int, ofm_resident: int) -> int:
+    """Scratchpad bytes a tiling needs: streamed tiles (twice when double-buffered), whole
+    resident tensors once, and partial sums that must outlive a tile (4 B each)."""
+    n, oh, ow, k, c = tile[0], tile[1], tile[2], tile[3], tile[4]
+    dw = lay[L_DW]
+    cin = k if dw else c
+    mult = 2 if double_buffered else 1
+    ifm_tile = n * footprint(oh, lay[L_SH], lay[L_EH], lay[L_IH]) * footprint(ow, lay[L_SW], lay[L_EW], lay[L_IW])
+    ifm_tile *= cin * lay[L_IB]
+    w_tile = k * (1 if dw else c) * lay[L_KH] * lay[L_KW] * lay[L_WB] + k * lay[L_BIAS]
+    ofm_tile = n * oh * ow * k * lay[L_OB]
+    ifm = lay[L_IFM_BYTES] if ifm_resident else mult * ifm_tile
+    ofm = lay[L_OFM_BYTES] if ofm_resident else mult * ofm_tile
+    return ifm + mult * w_tile + ofm + psum_bytes(lay, tile, df)
+
+
+@njit(cache=True)
+def psum_bytes(lay: LayerTuple, tile: TileTuple, df: int) -> int:
+    """Partial sums (4 B) held in the scratchpad across C tiles; none when C is not cut.
+
+    Loop orders (outer to inner): ws K C N OH OW, is N OH OW C K, os N OH OW K C. With C
+    outside the pixel loops (ws) every pixel of the K tile is live; outside K (is) every
+    channel of the pixel tile; innermost (os) only the tile itself."""
+    if lay[L_DW] or tile[4] >= lay[L_C]:
+        return 0
+    pixels = tile[0] * tile[1] * tile[2]
+    if df == 0:
+        return 4 * lay[L_N] * lay[L_OH] * lay[L_OW] * tile[3]
+    if df == 1:
+        return 4 * pixels * lay[L_K]
+    return 4 * pixels * tile[3]
+
+
+@njit(cache=True)
+def alignments(df: int, rows: int, cols: int, kh: int, kw: int, depthwise: int) -> tuple[int, int]:
+    """(K align, C align): K on columns under ws/os; C x KH x KW on rows under ws/is (1x1 only)."""
+    k_align = cols if (df in (0, 2) and not depthwise) else 1
+    c_align = rows if (df in (0, 1) and kh * kw == 1 and not depthwise) else 1
+    return k_align, c_align
+
+
+def layer_vector(loops: Loops, *, ifm_itemsize: int, weight_itemsize: int, ofm_itemsize: int,
+                 bias_bytes_per_k: int, ifm_bytes: int, weight_bytes: int, ofm_bytes: int,
+                 elements: int = 0, kind: int = KIND_MAC) -> np.ndarray:
+    """The int64 vector the kernels take for one layer."""
+    v = np.zeros(LAYER_FIELDS, dtype=np.int64)
+    lp = loops
+    v[L_KIND] = kind
+    v[L_N], v[L_OH], v[L_OW], v[L_K], v[L_C], v[L_KH], v[L_KW] = lp.N, lp.OH, lp.OW, lp.K, lp.C, lp.KH, lp.KW
+    v[L_SH], v[L_SW] = lp.stride_h, lp.stride_w
+    v[L_EH], v[L_EW] = (lp.KH - 1) * lp.dilation_h + 1, (lp.KW - 1) * lp.dilation_w + 1
+    v[L_IH], v[L_IW] = max(lp.IH, 1), max(lp.IW, 1)
+    v[L_DW] = int(lp.depthwise)
+    v[L_IB], v[L_WB], v[L_OB], v[L_BIAS] = ifm_itemsize, weight_itemsize, ofm_itemsize, bias_bytes_per_k
+    v[L_IFM_BYTES], v[L_W_BYTES], v[L_OFM_BYTES] = ifm_bytes, weight_bytes, ofm_bytes
+    v[L_ELEMENTS] = elements
+    v[L_MACS] = lp.macs
+    return v
+
+
+def enumerate_tilings(lay: np.ndarray, df: int, rows: int, cols: int, capacity_bytes: int,
+                      double_buffered: bool, ifm_resident: bool = False,
+                      ofm_resident: bool = False) -> Iterator[Tiling]:
+    """Every legal tiling of one layer under one dataflow: each combination of candidate sizes
+    whose working set fits `capacity_bytes`, in the search kernel's order."""
+    k_align, c_align = alignments(df, rows, cols, int(lay[L_KH]), int(lay[L_KW]), int(lay[L_DW]))
+    lt = layer_tuple(lay)
+    for n in tile_sizes(int(lay[L_N]), 1)[::-1]:
+        for oh in tile_sizes(int(lay[L_OH]), 1)[::-1]:
+            for ow in tile_sizes(int(lay[L_OW]), 1)[::-1]:
+                for k in tile_sizes(int(lay[L_K]), k_align):
+                    for c in tile_sizes(int(lay[L_C]), c_align):
+                        tile = (int(n), int(oh), int(ow), int(k), int(c))
+                        if working_set_bytes(lt, tile, df, int(double_buffered), int(ifm_resident),
+                                             int(ofm_resident)) <= capacity_bytes:
+                            yield Tiling(*tile, int(lay[L_KH]), int(lay[L_KW]))
