@@ -34,9 +34,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-from sim.mapping.tiling import (L_BIAS, L_C, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB, L_IFM_BYTES, L_IH, L_IW, L_K,
+from sim.mapping.tiling import (KIND_MAC, KIND_POSTPROC, L_KIND, L_BIAS, L_C, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB, L_IFM_BYTES, L_IH, L_IW, L_K,
                                 L_KH, L_KW, L_N, L_OB, L_OFM_BYTES, L_OH, L_OW, L_SH, L_SW, L_W_BYTES, L_WB,
                                 LayerTuple, TileTuple, alignments, footprint, footprint_total, layer_tuple, psum_bytes,
                                 tile_sizes, working_set_bytes)
@@ -66,6 +66,14 @@ CtxTuple = tuple[int, int, int]
 Traffic = tuple[int, ...]
 Result = tuple[int, ...]
 OBJECTIVES = {"latency": 0, "energy": 1, "dram": 2}
+# Columns of the per-layer output row of `price_network`.
+O_TILE = 0                      # 5 tile sizes n oh ow k c
+O_RES = 5                       # kernels.RESULTS fields
+O_DF = O_RES + RESULTS        # chosen dataflow code (-1: not a MAC layer)
+O_COSTED = O_DF + 1             # tilings costed
+O_IFM_RES = O_COSTED + 1        # resident ifm bytes
+O_OFM_RES = O_IFM_RES + 1       # 1 when the ofm stays on chip
+OUT_FIELDS = O_OFM_RES + 1
 
 
 @njit(cache=True)
@@ -238,6 +246,8 @@ def dma_cycles(nbytes: int, run_bytes: int, transfers: int, bandwidth: float, se
 def reload_factors(dw: int, pix: int, tk: int, tc: int, df: int) -> tuple[int, int]:
     """(ifm reloads, weight reloads) from the loop order: a loop an operand does not depend on
     re-fetches it when it iterates above the operand's innermost iterating loop."""
+    if dw:
+        tc = 1  # C = 1 per channel group
     if df == 0:  # K C | N OH OW
         return (1 if dw or tc * pix == 1 else tk), 1
     if df == 1:  # N OH OW C | K
@@ -402,8 +412,8 @@ def score(r: Result, hwf: HwFloats, objective: int) -> tuple[float, float]:
 @njit(cache=True)
 def search_tiling(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.ndarray, df: int, objective: int,
                   best_tile: np.ndarray, best: np.ndarray) -> int:
-    """Cost every legal tiling (pixel sizes descending so good tilings come early for the bound;
-    K and C ascending, so a C size that overflows ends its loop) and
+    """Cost every legal tiling (pixel sizes descending so good tilings come early for the bound,
+    K and C ascending) and
     keep the best by `objective`, ties going to fewer tiles, then to the first found. Under the
     latency objective a tiling whose compute cycles alone exceed the best latency is skipped
     (latency >= compute), which never changes the choice. Returns how many legal tilings there
@@ -423,7 +433,7 @@ def search_tiling(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.nda
                     for c in cs:
                         tile = (n, oh, ow, k, c)
                         if working_set_bytes(lt, tile, df, db, cx[1], cx[2]) > cx[0]:
-                            break
+                            continue
                         ct = c_terms(lt, c, rows, cols, db)
                         n_costed += 1
                         if objective == 0 and compute_from_terms(lt, pt, kt, ct, df, rows, cols, db) > b1:
@@ -503,3 +513,67 @@ def plan_residency(size: np.ndarray, first: np.ndarray, last: np.ndarray, eligib
             resident[t] = 1
             occupied[first[t]:last[t] + 1] += size[t]
     return resident
+
+
+@njit(cache=True)
+def price_network(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tensors: np.ndarray,
+                  hwi: np.ndarray, hwf: np.ndarray, choice: np.ndarray, sram_bytes: int) -> np.ndarray:
+    """Residency across the graph, then the best tiling (and dataflow) of every layer, for one
+    hardware point. `tensors` rows: size, first, last, eligible; `choice`: allow ws, is, os,
+    objective. Returns int64 [L, OUT_FIELDS]."""
+    n = layers.shape[0]
+    need = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        if layers[i, L_KIND] == KIND_MAC:
+            need[i] = min_working_set(layers[i], hwi)
+    occupied = np.zeros(n, dtype=np.int64)
+    resident = plan_residency(tensors[:, 0], tensors[:, 1], tensors[:, 2], tensors[:, 3], need, sram_bytes,
+                              occupied)
+    kept = resident * tensors[:, 0]
+    out = np.zeros((n, OUT_FIELDS), dtype=np.int64)
+    for i in range(n):
+        price_layer(layers[i], op_in[i], op_out[i], kept, (hwi, hwf), choice, sram_bytes - occupied[i], out[i])
+    return out
+
+
+@njit(cache=True)
+def price_layer(lay: np.ndarray, ins: np.ndarray, ofm_id: int, kept: np.ndarray, hw: tuple[np.ndarray, np.ndarray],
+                choice: np.ndarray, free_bytes: int, row: np.ndarray) -> None:
+    """One layer's row of `price_network`: capacity is the free scratchpad plus the layer's own
+    kept tensors (`kept`: bytes each tensor keeps on chip, 0 if none)."""
+    hwi, hwf = hw
+    ifm_res = 0
+    for j in range(ins.shape[0]):
+        if ins[j] >= 0:
+            ifm_res += kept[ins[j]]
+    ofm_kept = kept[ofm_id] if ofm_id >= 0 else 0
+    ofm_res = 1 if ofm_kept > 0 else 0
+    ctx = np.array([free_bytes + ifm_res + ofm_kept, ifm_res, ofm_res], dtype=np.int64)
+    row[O_DF], row[O_IFM_RES], row[O_OFM_RES] = -1, ifm_res, ofm_res
+    if lay[L_KIND] == KIND_POSTPROC:
+        postproc_cost(lay, hwi, hwf, ctx, row[O_RES:O_RES + RESULTS])
+    if lay[L_KIND] != KIND_MAC:
+        return
+    ctx[C_IFM_RESIDENT] = 1 if ifm_res > 0 else 0
+    tile = np.zeros(5, dtype=np.int64)
+    res = np.zeros(RESULTS, dtype=np.int64)
+    b1, b2 = np.inf, np.inf
+    for df in range(3):
+        if choice[df]:
+            row[O_COSTED] += search_tiling(lay, hwi, hwf, ctx, df, choice[3], tile, res)
+            s1, s2 = score(res, hwf, choice[3])
+            if s1 < b1 or (s1 == b1 and s2 < b2):
+                b1, b2 = s1, s2
+                row[O_TILE:O_TILE + 5] = tile
+                row[O_RES:O_RES + RESULTS] = res
+                row[O_DF] = df
+
+
+@njit(cache=True, parallel=True)
+def price_points(layers, op_in, op_out, tensors, hwi, hwf, choice, sram):  # noqa: ANN001
+    """price_network for every point (rows of hwi/hwf/sram), in parallel over points."""
+    p = hwi.shape[0]
+    out = np.zeros((p, layers.shape[0], OUT_FIELDS), dtype=np.int64)
+    for i in prange(p):
+        out[i] = price_network(layers, op_in, op_out, tensors, hwi[i], hwf[i], choice, sram[i])
+    return out

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from numba import njit, prange
 
 from sim.cost import kernels as K
+from sim.cost.kernels import O_COSTED, O_DF, O_IFM_RES, O_OFM_RES, O_RES, O_TILE, OUT_FIELDS, price_network, price_points
 from sim.cost.layer import LayerCost, TileStream, Traffic
 from sim.cost.roofline import layer_energy, roofline_cost
 from sim.errors import SimError
@@ -51,14 +51,7 @@ POSTPROC_OPS = frozenset(POOL_OPS | ELEMENTWISE_OPS | {"SOFTMAX", "LOG_SOFTMAX",
                                                        "REDUCE_MAX", "SUM"})
 DATAFLOW_NAMES = ("ws", "is", "os")
 MAX_INPUTS = 4
-# Columns of the per-layer output row of `price_network`.
-O_TILE = 0                      # 5 tile sizes n oh ow k c
-O_RES = 5                       # kernels.RESULTS fields
-O_DF = O_RES + K.RESULTS        # chosen dataflow code (-1: not a MAC layer)
-O_COSTED = O_DF + 1             # tilings costed
-O_IFM_RES = O_COSTED + 1        # resident ifm bytes
-O_OFM_RES = O_IFM_RES + 1       # 1 when the ofm stays on chip
-OUT_FIELDS = O_OFM_RES + 1
+__all__ = ["OUT_FIELDS", "O_COSTED", "O_DF", "O_IFM_RES", "O_OFM_RES", "O_RES", "O_TILE", "price_network"]
 
 
 @dataclass(frozen=True)
@@ -166,58 +159,6 @@ def choice_array(hw: Hardware, dataflow: str, objective: str) -> np.ndarray:
     return np.array([int(d in allowed) for d in DATAFLOW_NAMES] + [K.OBJECTIVES[objective]], dtype=np.int64)
 
 
-@njit(cache=True)
-def price_network(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tensors: np.ndarray,
-                  hwi: np.ndarray, hwf: np.ndarray, choice: np.ndarray, sram_bytes: int) -> np.ndarray:
-    """Residency across the graph, then the best tiling (and dataflow) of every layer, for one
-    hardware point. Returns int64 [L, OUT_FIELDS]."""
-    n = layers.shape[0]
-    need = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        if layers[i, L_KIND] == KIND_MAC:
-            need[i] = K.min_working_set(layers[i], hwi)
-    occupied = np.zeros(n, dtype=np.int64)
-    resident = K.plan_residency(tensors[:, 0], tensors[:, 1], tensors[:, 2], tensors[:, 3], need, sram_bytes,
-                                occupied)
-    out = np.zeros((n, OUT_FIELDS), dtype=np.int64)
-    for i in range(n):
-        _price_layer(layers[i], op_in[i], op_out[i], tensors, resident, hwi, hwf, choice,
-                     sram_bytes - occupied[i], out[i])
-    return out
-
-
-@njit(cache=True)
-def _price_layer(lay, ins, ofm_id, tensors, resident, hwi, hwf, choice, free_bytes, row):  # noqa: ANN001
-    """One layer's row of `price_network` (capacity = free bytes plus its own kept tensors)."""
-    ifm_res = 0
-    for j in range(ins.shape[0]):
-        if ins[j] >= 0 and resident[ins[j]]:
-            ifm_res += tensors[ins[j], 0]
-    ofm_res = 1 if ofm_id >= 0 and resident[ofm_id] else 0
-    ctx = np.array([free_bytes + ifm_res + (tensors[ofm_id, 0] if ofm_res else 0), ifm_res, ofm_res],
-                   dtype=np.int64)
-    row[O_DF], row[O_IFM_RES], row[O_OFM_RES] = -1, ifm_res, ofm_res
-    kind = lay[L_KIND]
-    if kind == KIND_POSTPROC:
-        K.postproc_cost(lay, hwi, hwf, ctx, row[O_RES:O_RES + K.RESULTS])
-    if kind != KIND_MAC:
-        return
-    ctx[K.C_IFM_RESIDENT] = 1 if ifm_res > 0 else 0
-    tile = np.zeros(5, dtype=np.int64)
-    res = np.zeros(K.RESULTS, dtype=np.int64)
-    b1, b2 = np.inf, np.inf
-    for df in range(3):
-        if not choice[df]:
-            continue
-        row[O_COSTED] += K.search_tiling(lay, hwi, hwf, ctx, df, choice[3], tile, res)
-        s1, s2 = K.score(res, hwf, choice[3])
-        if s1 < b1 or (s1 == b1 and s2 < b2):
-            b1, b2 = s1, s2
-            row[O_TILE:O_TILE + 5] = tile
-            row[O_RES:O_RES + K.RESULTS] = res
-            row[O_DF] = df
-
-
 def _run(graph: Graph, hw: Hardware, dataflow: str, objective: str) -> tuple[Lowered, np.ndarray]:
     low = lower(graph, hw)
     hwi, hwf = hardware_arrays(hw)
@@ -294,16 +235,6 @@ SWEEP_FIELDS = ("compute.rows", "compute.cols", "memories.sram.size_bytes", "clo
                 "memories.dram.bandwidth_bytes_per_cycle")
 
 
-@njit(cache=True, parallel=True)
-def _price_points(layers, op_in, op_out, tensors, hwi, hwf, choice, sram):  # noqa: ANN001
-    """price_network for every point (rows of hwi/hwf/sram), in parallel over points."""
-    p = hwi.shape[0]
-    out = np.zeros((p, layers.shape[0], OUT_FIELDS), dtype=np.int64)
-    for i in prange(p):
-        out[i] = price_network(layers, op_in, op_out, tensors, hwi[i], hwf[i], choice, sram[i])
-    return out
-
-
 def evaluate_points(graph: Graph, base_hw: Hardware, points: dict[str, np.ndarray], *, dataflow: str = "best",
                     objective: str = "latency") -> pd.DataFrame:
     """Price many hardware points of one graph in one Numba pass; one summary row per point.
@@ -348,7 +279,7 @@ def evaluate_points(graph: Graph, base_hw: Hardware, points: dict[str, np.ndarra
     hwf = np.tile(hwf0, (count, 1))
     hwi[:, K.H_ROWS], hwi[:, K.H_COLS], hwf[:, K.F_DRAM_BW] = rows, cols, bw
     hwf[:, K.F_E_STATIC] = static_mw(base_hw) * (1 / clock) * 1e9
-    out = _price_points(low.layers, low.op_in, low.op_out, low.tensors, hwi, hwf,
+    out = price_points(low.layers, low.op_in, low.op_out, low.tensors, hwi, hwf,
                         choice_array(base_hw, dataflow, objective), sram_b)
     return _summaries(graph, base_hw, low, out, points, clock, rows, cols, sram_b, bw)
 

@@ -1,0 +1,223 @@
+"""Every Numba kernel of the native systolic model equals its plain-Python twin exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.cost import kernels as K
+from sim.cost import reference as R
+from sim.cost import systolic as S
+from sim.graph.loops import Loops
+from sim.mapping import tiling as T
+from tests.conftest import tiny_systolic
+from workloads.builder import GraphBuilder
+
+
+@st.composite
+def layers(draw, max_dim: int = 12, max_ch: int = 40):  # noqa: ANN001, ANN201
+    dw = draw(st.booleans())
+    kh, kw = draw(st.sampled_from([1, 3])), draw(st.sampled_from([1, 3]))
+    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 2))
+    dh, dwl = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    n, oh, ow = draw(st.integers(1, 2)), draw(st.integers(1, max_dim)), draw(st.integers(1, max_dim))
+    k = draw(st.integers(1, max_ch))
+    c = 1 if dw else draw(st.integers(1, max_ch))
+    ih = max(1, (oh - 1) * sh + (kh - 1) * dh + 1 - draw(st.integers(0, 2)))
+    iw = max(1, (ow - 1) * sw + (kw - 1) * dwl + 1 - draw(st.integers(0, 2)))
+    lp = Loops(n, oh, ow, k, c, kh, kw, sh, sw, dh, dwl, dw, ih, iw)
+    cin = k if dw else c
+    bias = draw(st.sampled_from([0, 4]))
+    ifm_b, ofm_b = n * ih * iw * cin, n * oh * ow * k
+    w_b = k * (1 if dw else c) * kh * kw + k * bias
+    return T.layer_vector(lp, ifm_itemsize=1, weight_itemsize=1, ofm_itemsize=1, bias_bytes_per_k=bias,
+                          ifm_bytes=ifm_b, weight_bytes=w_b, ofm_bytes=ofm_b, elements=ofm_b)
+
+
+@st.composite
+def tilings(draw, lay):  # noqa: ANN001, ANN201
+    return tuple(int(draw(st.integers(1, int(lay[i])))) for i in (T.L_N, T.L_OH, T.L_OW, T.L_K, T.L_C))
+
+
+@st.composite
+def hardware(draw):  # noqa: ANN201
+    hwi = np.array([draw(st.integers(1, 16)), draw(st.integers(1, 16)), draw(st.integers(0, 40)),
+                    draw(st.integers(0, 40)), draw(st.sampled_from([1, 4, 32, 64])), draw(st.integers(0, 1)),
+                    draw(st.integers(1, 2)), draw(st.sampled_from([0, 64, 4096]))], dtype=np.int64)
+    hwf = np.array([draw(st.sampled_from([0.5, 1.0, 3.0, 16.0])), draw(st.sampled_from([4.0, 64.0])),
+                    draw(st.sampled_from([1.0, 8.0, 32.0])), 64.0, 70.0, 1.5, 2.5, 0.01], dtype=np.float64)
+    return hwi, hwf
+
+
+def ctx_of(draw_cap: int, ifm_res: int, ofm_res: int) -> np.ndarray:
+    return np.array([draw_cap, ifm_res, ofm_res], dtype=np.int64)
+
+
+@given(st.integers(1, 300), st.integers(1, 40))
+def test_tile_sizes(dim: int, align: int) -> None:
+    assert list(T.tile_sizes(dim, align)) == list(R.tile_sizes(dim, align))
+
+
+@given(st.integers(1, 60), st.integers(1, 60), st.integers(1, 3), st.integers(1, 7), st.integers(1, 200))
+def test_footprints(dim: int, tile: int, stride: int, eff: int, in_size: int) -> None:
+    tile = min(tile, dim)
+    assert T.footprint(tile, stride, eff, in_size) == R.footprint(tile, stride, eff, in_size)
+    assert T.footprint_total(dim, tile, stride, eff, in_size) == R.footprint_total(dim, tile, stride, eff, in_size)
+
+
+@given(st.data(), layers(), st.integers(0, 2), st.integers(0, 1), st.integers(0, 1), st.integers(0, 1))
+def test_working_set_and_psums(data, lay, df, db, ifm_res, ofm_res) -> None:  # noqa: ANN001
+    tile = data.draw(tilings(lay))
+    lt = R.layer_tuple(lay)
+    assert T.layer_tuple(lay) == lt
+    assert T.psum_bytes(lt, tile, df) == R.psum_bytes(lt, tile, df)
+    assert T.working_set_bytes(lt, tile, df, db, ifm_res, ofm_res) == R.working_set_bytes(lt, tile, df, db, ifm_res,
+                                                                                          ofm_res)
+    assert T.alignments(df, 8, 4, int(lay[T.L_KH]), int(lay[T.L_KW]), int(lay[T.L_DW])) == \
+        R.alignments(df, 8, 4, int(lay[T.L_KH]), int(lay[T.L_KW]), int(lay[T.L_DW]))
+
+
+@given(st.integers(1, 40), st.integers(1, 40), st.integers(1, 40), st.integers(1, 200), st.integers(1, 16),
+       st.integers(1, 16), st.integers(0, 1))
+def test_fold_cycles(groups, sr, sc, t, rows, cols, overlap) -> None:  # noqa: ANN001
+    assert K.fold_cycles(groups, sr, sc, t, rows, cols, overlap) == R.fold_cycles(groups, sr, sc, t, rows, cols,
+                                                                                  overlap)
+    assert K.stream_cost(t, rows, cols, overlap) == R.stream_cost(t, rows, cols, overlap)
+    assert K.split(sr + t, min(sr, sr + t)) == R.split(sr + t, min(sr, sr + t))
+
+
+@given(st.data(), layers(), hardware(), st.integers(0, 2))
+def test_compute_cycles_and_terms(data, lay, hw, df) -> None:  # noqa: ANN001
+    hwi, _ = hw
+    tile = data.draw(tilings(lay))
+    lt = R.layer_tuple(lay)
+    rows, cols, db = int(hwi[0]), int(hwi[1]), int(hwi[K.H_DB])
+    walked = R.compute_cycles(lt, tile, df, rows, cols, db)
+    assert K.compute_cycles(lt, tile, df, rows, cols, db) == walked
+    assert K.tile_fold_cycles(lt, 7, tile[3], tile[4], df, rows, cols, db) == \
+        R.tile_fold_cycles(lt, 7, tile[3], tile[4], df, rows, cols, db)
+    pt, kt, ct = (K.pixel_terms(lt, tile, rows, cols, db), K.k_terms(lt, tile[3], rows, cols, db),
+                  K.c_terms(lt, tile[4], rows, cols, db))
+    assert pt == R.pixel_terms(lt, tile, rows, cols, db)
+    assert kt == R.k_terms(lt, tile[3], rows, cols, db)
+    assert ct == R.c_terms(lt, tile[4], rows, cols, db)
+    # the closed form the search uses equals walking every tile
+    assert K.compute_from_terms(lt, pt, kt, ct, df, rows, cols, db) == walked
+    assert R.compute_from_terms(lt, pt, kt, ct, df, rows, cols, db) == walked
+
+
+@given(st.integers(0, 1), st.integers(1, 6), st.integers(1, 6), st.integers(1, 6), st.integers(0, 2))
+def test_reload_factors_replay_the_loop_nest(dw, pix, tk, tc, df) -> None:  # noqa: ANN001
+    assert K.reload_factors(dw, pix, tk, tc, df) == R.reload_factors(dw, pix, tk, tc, df)
+
+
+@given(st.integers(0, 10_000), st.integers(1, 5000), st.integers(1, 200), st.sampled_from([1, 4, 32, 128]),
+       st.sampled_from([0.25, 1.0, 3.0, 16.0]), st.integers(0, 100))
+def test_dma(nbytes, run, transfers, burst, bw, setup) -> None:  # noqa: ANN001
+    assert K.burst_bytes(nbytes, run, burst) == R.burst_bytes(nbytes, run, burst)
+    assert K.dma_cycles(nbytes, run, transfers, bw, setup, burst) == R.dma_cycles(nbytes, run, transfers, bw, setup,
+                                                                                 burst)
+
+
+@given(hardware(), st.integers(0, 10**6), st.integers(0, 10**5), st.integers(0, 10**5), st.integers(0, 10**6),
+       st.integers(1, 500))
+def test_layer_time(hw, compute, dma_in, dma_out, sram, tiles) -> None:  # noqa: ANN001
+    hwi, hwf = K.hw_tuples(*hw)
+    assert (hwi, hwf) == R.hw_tuples(*hw)
+    assert K.layer_time(compute, dma_in, dma_out, sram, tiles, hwi, hwf) == \
+        R.layer_time(compute, dma_in, dma_out, sram, tiles, hwi, hwf)
+
+
+@given(st.data(), layers(), hardware(), st.integers(0, 2), st.integers(0, 1), st.integers(0, 1))
+def test_traffic_transfer_combine_eval(data, lay, hw, df, ifm_res, ofm_res) -> None:  # noqa: ANN001
+    hwi, hwf = hw
+    tile = data.draw(tilings(lay))
+    lt, hwt = R.layer_tuple(lay), R.hw_tuples(hwi, hwf)
+    rows, cols, db = hwt[0][0], hwt[0][1], hwt[0][K.H_DB]
+    ctx = (1 << 30, ifm_res, ofm_res)
+    pt, kt, ct = (K.pixel_terms(lt, tile, rows, cols, db), K.k_terms(lt, tile[3], rows, cols, db),
+                  K.c_terms(lt, tile[4], rows, cols, db))
+    tr = K.tiling_traffic(lt, ctx, tile, df, pt, kt, ct, hwt[0])
+    assert tr == R.tiling_traffic(lt, ctx, tile, df, pt, kt, ct, hwt[0])
+    assert K.run_lengths(lt, tile) == R.run_lengths(lt, tile)
+    passes = ct[K.CT_TILES] if df == 2 else ct[K.CT_FOLD_R]
+    assert K.psum_traffic(lt, tile, df, passes, cols, hwt[0][K.H_ACC_BYTES]) == \
+        R.psum_traffic(lt, tile, df, passes, cols, hwt[0][K.H_ACC_BYTES])
+    assert K.transfer_cycles(lt, tile, df, tr, pt, kt, ct, hwt) == R.transfer_cycles(lt, tile, df, tr, pt, kt, ct, hwt)
+    r = K.combine(lt, hwt, ctx, tile, df, pt, kt, ct)
+    assert r == R.combine(lt, hwt, ctx, tile, df, pt, kt, ct)
+    a, b = np.zeros(K.RESULTS, dtype=np.int64), np.zeros(K.RESULTS, dtype=np.int64)
+    K.eval_tiling(lay, hwi, hwf, np.array(ctx), np.array(tile), df, a)
+    R.eval_tiling(lay, hwi, hwf, np.array(ctx), np.array(tile), df, b)
+    assert list(a) == list(b) == list(r)
+    for objective in range(3):
+        assert K.score(r, hwt[1], objective) == R.score(r, hwt[1], objective)
+
+
+@given(layers(max_dim=6, max_ch=20), hardware(), st.integers(0, 2), st.integers(0, 2), st.integers(0, 1),
+       st.integers(0, 1), st.integers(1, 5000))
+def test_search_tiling(lay, hw, df, objective, ifm_res, ofm_res, capacity) -> None:  # noqa: ANN001
+    hwi, hwf = hw
+    ctx = np.array([capacity + (lay[T.L_IFM_BYTES] if ifm_res else 0) + (lay[T.L_OFM_BYTES] if ofm_res else 0),
+                    ifm_res, ofm_res], dtype=np.int64)
+    kt, kr = np.zeros(5, dtype=np.int64), np.zeros(5, dtype=np.int64)
+    kb, rb = np.zeros(K.RESULTS, dtype=np.int64), np.zeros(K.RESULTS, dtype=np.int64)
+    nk = K.search_tiling(lay, hwi, hwf, ctx, df, objective, kt, kb)
+    nr = R.search_tiling(lay, hwi, hwf, ctx, df, objective, kr, rb)
+    assert nk == nr
+    assert list(kt) == list(kr)
+    assert list(kb) == list(rb)
+
+
+@given(layers(), hardware(), st.integers(0, 64), st.integers(0, 1), st.integers(1, 5000))
+def test_postproc_and_min_working_set(lay, hw, ifm_kept, ofm_res, capacity) -> None:  # noqa: ANN001
+    hwi, hwf = hw
+    ctx = np.array([capacity, min(ifm_kept, int(lay[T.L_IFM_BYTES])), ofm_res], dtype=np.int64)
+    a, b = np.zeros(K.RESULTS, dtype=np.int64), np.zeros(K.RESULTS, dtype=np.int64)
+    K.postproc_cost(lay, hwi, hwf, ctx, a)
+    R.postproc_cost(lay, hwi, hwf, ctx, b)
+    assert list(a) == list(b)
+    assert K.min_working_set(lay, hwi) == R.min_working_set(lay, hwi)
+
+
+@given(st.lists(st.tuples(st.integers(1, 100), st.integers(0, 9), st.integers(0, 4), st.integers(0, 1)),
+                min_size=1, max_size=8), st.lists(st.integers(0, 50), min_size=10, max_size=10), st.integers(1, 400))
+def test_plan_residency(tensors, need, sram) -> None:  # noqa: ANN001
+    size = np.array([t[0] for t in tensors], dtype=np.int64)
+    first = np.array([t[1] for t in tensors], dtype=np.int64)
+    last = np.minimum(first + np.array([t[2] for t in tensors]), 9).astype(np.int64)
+    eligible = np.array([t[3] for t in tensors], dtype=np.int64)
+    need_a = np.array(need, dtype=np.int64)
+    occ_k, occ_r = np.zeros(10, dtype=np.int64), np.zeros(10, dtype=np.int64)
+    res_k = K.plan_residency(size, first, last, eligible, need_a, sram, occ_k)
+    res_r = R.plan_residency(size, first, last, eligible, need_a, sram, occ_r)
+    assert list(res_k) == list(res_r)
+    assert list(occ_k) == list(occ_r)
+
+
+def small_net():  # noqa: ANN201
+    """conv, depthwise, pointwise, add, pool, reshape, fc: every placement, on a 6x6 input."""
+    b = GraphBuilder("small-net", (1, 6, 6, 3))
+    x = b.conv(b.input, 4, 3, stride=2)
+    y = b.dwconv(x, 3)
+    y = b.conv(y, 4, 1)
+    x = b.add(x, y)
+    x = b.avgpool(x)
+    x = b.reshape(x, (1, 4))
+    return b.build(b.fc(x, 3))
+
+
+@pytest.mark.parametrize("dataflow", ["ws", "best"])
+@settings(max_examples=6)
+@given(sram=st.integers(64, 2048), rows=st.integers(1, 8), cols=st.integers(1, 8),
+       objective=st.sampled_from(["latency", "energy", "dram"]))
+def test_price_network(dataflow, sram, rows, cols, objective) -> None:  # noqa: ANN001
+    graph, hw = small_net(), tiny_systolic(rows=rows, cols=cols, sram=sram)
+    low = S.lower(graph, hw)
+    hwi, hwf = S.hardware_arrays(hw)
+    choice = S.choice_array(hw, dataflow, objective)
+    a = S.price_network(low.layers, low.op_in, low.op_out, low.tensors, hwi, hwf, choice, sram)
+    b = R.price_network(low.layers, low.op_in, low.op_out, low.tensors, hwi, hwf, choice, sram)
+    assert a.tolist() == b.tolist()
