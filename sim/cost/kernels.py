@@ -412,8 +412,8 @@ def score(r: Result, hwf: HwFloats, objective: int) -> tuple[float, float]:
 @njit(cache=True)
 def search_tiling(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.ndarray, df: int, objective: int,
                   best_tile: np.ndarray, best: np.ndarray) -> int:
-    """Cost every legal tiling (pixel sizes descending so good tilings come early for the bound,
-    K and C ascending) and
+    """Cost every legal tiling (largest sizes first, so good tilings come early for the bound)
+    and
     keep the best by `objective`, ties going to fewer tiles, then to the first found. Under the
     latency objective a tiling whose compute cycles alone exceed the best latency is skipped
     (latency >= compute), which never changes the choice. Returns how many legal tilings there
@@ -422,7 +422,7 @@ def search_tiling(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.nda
     cx = (ctx[0], ctx[1], ctx[2])
     rows, cols, db = hwi[H_ROWS], hwi[H_COLS], hwi[H_DB]
     k_al, c_al = alignments(df, rows, cols, lay[L_KH], lay[L_KW], lay[L_DW])
-    ks, cs, ows = tile_sizes(lay[L_K], k_al), tile_sizes(lay[L_C], c_al), tile_sizes(lay[L_OW], 1)[::-1]
+    ks, cs, ows = tile_sizes(lay[L_K], k_al)[::-1], tile_sizes(lay[L_C], c_al)[::-1], tile_sizes(lay[L_OW], 1)[::-1]
     n_costed, b1, b2, b_tiles = 0, np.inf, np.inf, 0
     for n in tile_sizes(lay[L_N], 1)[::-1]:
         for oh in tile_sizes(lay[L_OH], 1)[::-1]:

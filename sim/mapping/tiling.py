@@ -199,8 +199,8 @@ def enumerate_tilings(lay: np.ndarray, df: int, rows: int, cols: int, capacity_b
     for n in tile_sizes(int(lay[L_N]), 1)[::-1]:
         for oh in tile_sizes(int(lay[L_OH]), 1)[::-1]:
             for ow in tile_sizes(int(lay[L_OW]), 1)[::-1]:
-                for k in tile_sizes(int(lay[L_K]), k_align):
-                    for c in tile_sizes(int(lay[L_C]), c_align):
+                for k in tile_sizes(int(lay[L_K]), k_align)[::-1]:
+                    for c in tile_sizes(int(lay[L_C]), c_align)[::-1]:
                         tile = (int(n), int(oh), int(ow), int(k), int(c))
                         if working_set_bytes(lt, tile, df, int(double_buffered), int(ifm_resident),
                                              int(ofm_resident)) <= capacity_bytes:
