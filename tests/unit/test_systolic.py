@@ -1,0 +1,120 @@
+"""Lowering graphs to the systolic kernels, placement, residency, dispatch, sweeps."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sim.api import simulate
+from sim.cost import systolic as S
+from sim.errors import SimError
+from sim.graph.ir import Graph, Op, Tensor
+from sim.mapping import tiling as T
+from sim.spec.load import load_hardware
+from sim.spec.model import SystolicArray, VectorUnit
+from tests.conftest import tiny_cnn, tiny_systolic
+
+
+def test_lowering_places_every_op(cnn, systolic_hw) -> None:  # noqa: ANN001
+    low = S.lower(cnn, systolic_hw)
+    assert low.placement == ("mac", "mac", "mac", "postproc", "free", "mac", "postproc")
+    dw = low.layers[1]
+    assert dw[T.L_DW] == 1 and dw[T.L_C] == 1 and dw[T.L_K] == 8
+    first = low.layers[0]
+    assert (first[T.L_OH], first[T.L_SH], first[T.L_EH], first[T.L_IH]) == (8, 2, 3, 16)
+    assert first[T.L_MACS] == 8 * 8 * 8 * 3 * 9
+    # the reshape's output aliases its input: one tensor, one lifetime
+    assert low.op_in[5, 0] == low.op_out[3]
+
+
+def test_views_are_free_and_macs_are_counted(cnn, systolic_hw) -> None:  # noqa: ANN001
+    res = simulate(cnn, systolic_hw)
+    layers = res.layers.set_index("op_type")
+    assert layers.loc["RESHAPE", "latency_cycles"] == 0 and layers.loc["RESHAPE", "dram_read_bytes"] == 0
+    assert set(res.layers["cost_model"]) == {"systolic"}
+    assert res.summary["macs"].iloc[0] == sum(int(x) for x in S.lower(cnn, systolic_hw).layers[:, T.L_MACS])
+
+
+def test_depthwise_runs_per_channel_at_low_utilization(cnn) -> None:  # noqa: ANN001
+    res = simulate(cnn, tiny_systolic(rows=8, cols=8, sram=1 << 20))
+    util = res.layers.set_index("op_type")["array_utilization"]
+    # one channel's 3x3 window per GEMM: no reuse across channels, so the array idles
+    assert 0 < util["DEPTHWISE_CONV_2D"] < util["CONV_2D"].max() <= 1
+
+
+def test_activations_stay_on_chip_only_when_they_fit(cnn) -> None:  # noqa: ANN001
+    big = simulate(cnn, tiny_systolic(sram=1 << 20)).layers
+    small = simulate(cnn, tiny_systolic(sram=512)).layers  # = the first ofm: no room left
+    # with room, the intermediate activations never touch DRAM
+    assert big["ifm_resident"].iloc[1:].sum() >= 3 and big["dram_write_bytes"].iloc[:-1].sum() == 0
+    # a tiny scratchpad spills them: the first conv writes its ofm, the next layer reads it back
+    assert small["dram_write_bytes"].iloc[0] > 0 and small["dram_read_bytes"].iloc[1] >= small["ofm_bytes"].iloc[0]
+
+
+def test_dataflow_option(cnn, systolic_hw) -> None:  # noqa: ANN001
+    res = simulate(cnn, systolic_hw, dataflow="os")
+    macs = res.layers[res.layers["macs"] > 0]
+    assert set(macs["dataflow"]) == {"os"}
+    assert all(t.startswith("N") for t in macs["tiling"])
+    best = simulate(cnn, systolic_hw, dataflow="best").summary["latency_cycles"].iloc[0]
+    assert best <= min(simulate(cnn, systolic_hw, dataflow=d).summary["latency_cycles"].iloc[0]
+                       for d in ("ws", "is", "os"))
+    limited = dataclasses.replace(systolic_hw, compute=dataclasses.replace(systolic_hw.compute, dataflows=("ws",)))
+    with pytest.raises(SimError, match="supports ws"):
+        simulate(cnn, limited, dataflow="is")
+    assert set(simulate(cnn, limited).layers.query("macs > 0")["dataflow"]) == {"ws"}
+
+
+def _graph_with(op_type: str) -> Graph:
+    t = {"x": Tensor(name="x", shape=(1, 4, 4, 8)), "y": Tensor(name="y", shape=(1, 4, 4, 8))}
+    return Graph("g", [Op(name=f"0:{op_type}:y", index=0, op_type=op_type, inputs=("x",), outputs=("y",))], t,
+                 inputs=["x"], outputs=["y"])
+
+
+def test_ops_the_npu_cannot_run_go_to_the_host_cpu() -> None:
+    graph = _graph_with("ARG_MAX")
+    hw = dataclasses.replace(tiny_systolic(), cpu=VectorUnit(core="cortex-m55", macs_per_cycle={"int8": 8.0}))
+    layer = simulate(graph, hw).layers.iloc[0]
+    assert layer["unit"] == "cpu" and layer["cost_model"] == "roofline"
+    no_cpu = simulate(graph, tiny_systolic()).costs[0]
+    assert no_cpu.unit == "npu" and "no host cpu" in no_cpu.notes
+    # supported_ops narrows what the NPU runs
+    narrowed = dataclasses.replace(hw, compute=dataclasses.replace(hw.compute, supported_ops=("CONV_2D",)))
+    assert S.placement_of(_graph_with("ADD").ops[0], narrowed) == "cpu"
+
+
+def test_ethos_u55_spec_runs_vww() -> None:
+    hw = load_hardware("ethos-u55-128")
+    assert isinstance(hw.compute, SystolicArray)
+    res = simulate("mlperf-vww", hw)
+    s = res.summary.iloc[0]
+    assert s["cost_model"] == "systolic" and s["macs"] == 7_489_664
+    assert 0 < s["utilization"] <= 1
+    assert s["dram_read_bytes"] >= s["weight_bytes"]
+
+
+@pytest.mark.parametrize("model", ["mlperf-ic", "mlperf-kws"])
+def test_evaluate_points_equals_simulate(model) -> None:  # noqa: ANN001
+    hw = load_hardware("systolic-32x32")
+    points = {"compute.rows": np.array([8, 16, 32, 8]), "compute.cols": np.array([4, 32, 16, 4]),
+              "memories.sram.size_bytes": np.array([8192, 65536, 1 << 20, 8192]),
+              "clock_hz": np.array([1e8, 5e8, 1e9, 2e8]),
+              "memories.dram.bandwidth_bytes_per_cycle": np.array([1.0, 4.0, 16.0, 1.0])}
+    df = S.evaluate_points(simulate(model, hw).graph, hw, points)
+    for i in range(len(df)):
+        over = {k: v[i].item() for k, v in points.items()}
+        s = simulate(model, hw, overrides=over).summary.iloc[0]
+        for col in ("latency_cycles", "latency_ms", "compute_cycles", "stall_cycles", "dram_read_bytes",
+                    "dram_write_bytes", "sram_read_bytes", "sram_write_bytes", "energy_uj",
+                    "peak_working_set_bytes", "macs"):
+            assert df[col].iloc[i] == s[col], (i, col)
+
+
+def test_evaluate_points_rejects_unknown_fields() -> None:
+    hw = tiny_systolic()
+    with pytest.raises(SimError, match="points"):
+        S.evaluate_points(tiny_cnn(), hw, {"compute.depth": np.array([1])})
+    with pytest.raises(SimError, match="one length"):
+        S.evaluate_points(tiny_cnn(), hw, {"compute.rows": np.array([1, 2]), "compute.cols": np.array([1])})
