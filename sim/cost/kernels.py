@@ -447,7 +447,7 @@ def search_tiling(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.nda
                             for i in range(RESULTS):
                                 best[i] = r[i]
     if n_costed == 0:
-        best_tile[0], best_tile[1], best_tile[2], best_tile[3], best_tile[4] = 1, 1, 1, ks[0], cs[0]
+        best_tile[0], best_tile[1], best_tile[2], best_tile[3], best_tile[4] = 1, 1, 1, ks[-1], cs[-1]
         eval_tiling(lay, hwi, hwf, ctx, best_tile, df, best)
     return n_costed
 
