@@ -45,6 +45,13 @@ LAYER_COLUMNS = (
     Column("scratch_bytes", "float", "B", "kernel scratch in the arena (CMSIS-NN im2col buffer); MCU model"),
     Column("mac_instructions", "float", "", "MAC instructions issued (SMLAD, VMLADAVA or MLA); MCU model"),
     Column("flash_stall_cycles", "float", "cycles", "wait states of weight reads missing the flash cache; MCU model"),
+    # native systolic model (sim/cost/systolic.py); absent for other cost models
+    Column("tiles", "float", "", "systolic: DMA tiles the chosen tiling moves (stripes for post-processing)"),
+    Column("tilings_costed", "float", "", "systolic: legal tilings the search considered, over the dataflows tried"),
+    Column("ifm_resident", "float", "", "systolic: 1 when the input activation is already on chip"),
+    Column("ofm_resident", "float", "", "systolic: 1 when the output activation stays on chip for its consumers"),
+    Column("dma_cycles", "float", "cycles", "systolic: DMA load plus store cycles (setup and bursts included)"),
+    Column("array_utilization", "float", "", "systolic: macs / (compute_cycles x rows x cols)"),
 )
 
 TRAFFIC_COLUMNS = (
