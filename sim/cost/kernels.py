@@ -516,11 +516,11 @@ def plan_residency(size: np.ndarray, first: np.ndarray, last: np.ndarray, eligib
 
 
 @njit(cache=True)
-def price_network(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tensors: np.ndarray,
-                  hwi: np.ndarray, hwf: np.ndarray, choice: np.ndarray, sram_bytes: int) -> np.ndarray:
-    """Residency across the graph, then the best tiling (and dataflow) of every layer, for one
-    hardware point. `tensors` rows: size, first, last, eligible; `choice`: allow ws, is, os,
-    objective. Returns int64 [L, OUT_FIELDS]."""
+def layer_contexts(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tensors: np.ndarray,
+                   hwi: np.ndarray, sram_bytes: int) -> np.ndarray:
+    """Residency across the graph, as each layer sees it: int64 [L, 3] of (capacity = free
+    scratchpad plus the layer's own kept tensors, kept ifm bytes, 1 if the ofm is kept).
+    `tensors` rows: size, first, last, eligible."""
     n = layers.shape[0]
     need = np.zeros(n, dtype=np.int64)
     for i in range(n):
@@ -530,31 +530,44 @@ def price_network(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, ten
     resident = plan_residency(tensors[:, 0], tensors[:, 1], tensors[:, 2], tensors[:, 3], need, sram_bytes,
                               occupied)
     kept = resident * tensors[:, 0]
-    out = np.zeros((n, OUT_FIELDS), dtype=np.int64)
+    ctx = np.zeros((n, 3), dtype=np.int64)
     for i in range(n):
-        price_layer(layers[i], op_in[i], op_out[i], kept, (hwi, hwf), choice, sram_bytes - occupied[i], out[i])
+        for j in range(op_in.shape[1]):
+            if op_in[i, j] >= 0:
+                ctx[i, 1] += kept[op_in[i, j]]
+        ofm_kept = kept[op_out[i]] if op_out[i] >= 0 else 0
+        ctx[i, 2] = 1 if ofm_kept > 0 else 0
+        ctx[i, 0] = sram_bytes - occupied[i] + ctx[i, 1] + ofm_kept
+    return ctx
+
+
+@njit(cache=True)
+def price_network(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tensors: np.ndarray,
+                  hwi: np.ndarray, hwf: np.ndarray, choice: np.ndarray, sram_bytes: int) -> np.ndarray:
+    """Residency across the graph, then the best tiling (and dataflow) of every layer, for one
+    hardware point. `choice`: allow ws, is, os, objective. Returns int64 [L, OUT_FIELDS]."""
+    ctx = layer_contexts(layers, op_in, op_out, tensors, hwi, sram_bytes)
+    out = np.zeros((layers.shape[0], OUT_FIELDS), dtype=np.int64)
+    for i in range(layers.shape[0]):
+        price_layer(layers[i], ctx[i], hwi, hwf, choice, out[i])
     return out
 
 
 @njit(cache=True)
-def price_layer(lay: np.ndarray, ins: np.ndarray, ofm_id: int, kept: np.ndarray, hw: tuple[np.ndarray, np.ndarray],
-                choice: np.ndarray, free_bytes: int, row: np.ndarray) -> None:
-    """One layer's row of `price_network`: capacity is the free scratchpad plus the layer's own
-    kept tensors (`kept`: bytes each tensor keeps on chip, 0 if none)."""
-    hwi, hwf = hw
-    ifm_res = 0
-    for j in range(ins.shape[0]):
-        if ins[j] >= 0:
-            ifm_res += kept[ins[j]]
-    ofm_kept = kept[ofm_id] if ofm_id >= 0 else 0
-    ofm_res = 1 if ofm_kept > 0 else 0
-    ctx = np.array([free_bytes + ifm_res + ofm_kept, ifm_res, ofm_res], dtype=np.int64)
-    row[O_DF], row[O_IFM_RES], row[O_OFM_RES] = -1, ifm_res, ofm_res
+def price_layer(lay: np.ndarray, ctx: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, choice: np.ndarray,
+                row: np.ndarray) -> None:
+    """One layer's row of `price_network` given its `layer_contexts` row."""
+    row[O_DF], row[O_IFM_RES], row[O_OFM_RES] = -1, ctx[1], ctx[2]
     if lay[L_KIND] == KIND_POSTPROC:
         postproc_cost(lay, hwi, hwf, ctx, row[O_RES:O_RES + RESULTS])
-    if lay[L_KIND] != KIND_MAC:
-        return
-    ctx[C_IFM_RESIDENT] = 1 if ifm_res > 0 else 0
+    if lay[L_KIND] == KIND_MAC:
+        best_dataflow(lay, hwi, hwf, np.array([ctx[0], 1 if ctx[1] > 0 else 0, ctx[2]]), choice, row)
+
+
+@njit(cache=True)
+def best_dataflow(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.ndarray, choice: np.ndarray,
+                  row: np.ndarray) -> None:
+    """Search every allowed dataflow; keep the best by the objective (first on ties)."""
     tile = np.zeros(5, dtype=np.int64)
     res = np.zeros(RESULTS, dtype=np.int64)
     b1, b2 = np.inf, np.inf
@@ -569,11 +582,66 @@ def price_layer(lay: np.ndarray, ins: np.ndarray, ofm_id: int, kept: np.ndarray,
                 row[O_DF] = df
 
 
+@njit(cache=True)
+def max_working_set(lay: np.ndarray, hwi: np.ndarray, ifm_resident: int, ofm_resident: int) -> int:
+    """The largest working set of any candidate tiling under any dataflow: the whole layer, or
+    the whole layer but for the largest C tile short of C (partial sums then count). A
+    scratchpad at least this big fits every tiling, so the search no longer depends on it."""
+    lt = layer_tuple(lay)
+    whole = (lay[L_N], lay[L_OH], lay[L_OW], lay[L_K], lay[L_C])
+    best = 0
+    for df in range(3):
+        best = max(best, working_set_bytes(lt, whole, df, hwi[H_DB], ifm_resident, ofm_resident))
+        k_al, c_al = alignments(df, hwi[H_ROWS], hwi[H_COLS], lay[L_KH], lay[L_KW], lay[L_DW])
+        cs = tile_sizes(lay[L_C], c_al)
+        if cs.shape[0] > 1:
+            cut = (lay[L_N], lay[L_OH], lay[L_OW], lay[L_K], cs[cs.shape[0] - 2])
+            best = max(best, working_set_bytes(lt, cut, df, hwi[H_DB], ifm_resident, ofm_resident))
+    return best
+
+
 @njit(cache=True, parallel=True)
-def price_points(layers, op_in, op_out, tensors, hwi, hwf, choice, sram):  # noqa: ANN001
+def price_points(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tensors: np.ndarray, hwi: np.ndarray,
+                 hwf: np.ndarray, choice: np.ndarray, sram: np.ndarray) -> np.ndarray:
     """price_network for every point (rows of hwi/hwf/sram), in parallel over points."""
     p = hwi.shape[0]
     out = np.zeros((p, layers.shape[0], OUT_FIELDS), dtype=np.int64)
     for i in prange(p):
         out[i] = price_network(layers, op_in, op_out, tensors, hwi[i], hwf[i], choice, sram[i])
     return out
+
+
+@njit(cache=True, parallel=True)
+def contexts_points(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tensors: np.ndarray,
+                    hwi: np.ndarray, sram: np.ndarray) -> np.ndarray:
+    """layer_contexts for every point, plus a 4th column: the capacity the MAC search sees,
+    clamped to `max_working_set` (equal searches share one job in `evaluate_points`)."""
+    p, n = hwi.shape[0], layers.shape[0]
+    out = np.zeros((p, n, 4), dtype=np.int64)
+    for i in prange(p):
+        out[i, :, :3] = layer_contexts(layers, op_in, op_out, tensors, hwi[i], sram[i])
+        for j in range(n):
+            out[i, j, 3] = out[i, j, 0]
+            if layers[j, L_KIND] == KIND_MAC:
+                top = max_working_set(layers[j], hwi[i], 1 if out[i, j, 1] > 0 else 0, out[i, j, 2])
+                out[i, j, 3] = min(out[i, j, 0], top)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def search_jobs(layers: np.ndarray, job_layer: np.ndarray, job_hwi: np.ndarray, job_hwf: np.ndarray,
+                job_ctx: np.ndarray, choice: np.ndarray) -> np.ndarray:
+    """best_dataflow for every (layer, hardware, context) job, in parallel over jobs."""
+    out = np.zeros((job_layer.shape[0], OUT_FIELDS), dtype=np.int64)
+    for j in prange(job_layer.shape[0]):
+        best_dataflow(layers[job_layer[j]], job_hwi[j], job_hwf[j], job_ctx[j], choice, out[j])
+    return out
+
+
+@njit(cache=True, parallel=True)
+def postproc_points(layers: np.ndarray, ctxs: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, out: np.ndarray) -> None:
+    """postproc_cost of every post-processing layer at every point, into `out` [P, L, OUT_FIELDS]."""
+    for p in prange(out.shape[0]):
+        for i in range(layers.shape[0]):
+            if layers[i, L_KIND] == KIND_POSTPROC:
+                postproc_cost(layers[i], hwi[p], hwf[p], ctxs[p, i, :3], out[p, i, O_RES:O_RES + RESULTS])

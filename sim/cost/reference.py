@@ -453,3 +453,78 @@ def price_network(layers, op_in, op_out, tensors, hwi, hwf, choice, sram_bytes: 
                 best_key = key
                 row[S.O_TILE:S.O_TILE + 5], row[S.O_RES:S.O_RES + K.RESULTS], row[S.O_DF] = tile, res, df
     return out
+
+
+def layer_contexts(layers, op_in, op_out, tensors, hwi, sram_bytes: int):  # noqa: ANN001, ANN201
+    n = len(layers)
+    need = np.array([min_working_set(layers[i], hwi) if layers[i][L_KIND] == T.KIND_MAC else 0 for i in range(n)],
+                    dtype=np.int64)
+    occupied = np.zeros(n, dtype=np.int64)
+    resident = plan_residency(tensors[:, 0], tensors[:, 1], tensors[:, 2], tensors[:, 3], need, sram_bytes, occupied)
+    ctx = np.zeros((n, 3), dtype=np.int64)
+    for i in range(n):
+        ifm_kept = sum(int(tensors[t, 0]) for t in op_in[i] if t >= 0 and resident[t])
+        ofm_kept = int(tensors[op_out[i], 0]) if op_out[i] >= 0 and resident[op_out[i]] else 0
+        ctx[i] = (sram_bytes - occupied[i] + ifm_kept + ofm_kept, ifm_kept, int(ofm_kept > 0))
+    return ctx
+
+
+def best_dataflow(lay, hwi, hwf, ctx, choice, row) -> None:  # noqa: ANN001
+    best_key = None
+    for df in range(3):
+        if not choice[df]:
+            continue
+        tile, res = np.zeros(5, dtype=np.int64), np.zeros(K.RESULTS, dtype=np.int64)
+        row[K.O_COSTED] += search_tiling(lay, hwi, hwf, ctx, df, int(choice[3]), tile, res)
+        key = score(res, hwf, int(choice[3]))
+        if best_key is None or key < best_key:
+            best_key = key
+            row[K.O_TILE:K.O_TILE + 5], row[K.O_RES:K.O_RES + K.RESULTS], row[K.O_DF] = tile, res, df
+
+
+def price_layer(lay, ctx, hwi, hwf, choice, row) -> None:  # noqa: ANN001
+    row[K.O_DF], row[K.O_IFM_RES], row[K.O_OFM_RES] = -1, ctx[1], ctx[2]
+    if lay[L_KIND] == T.KIND_POSTPROC:
+        postproc_cost(lay, hwi, hwf, ctx, row[K.O_RES:K.O_RES + K.RESULTS])
+    if lay[L_KIND] == T.KIND_MAC:
+        best_dataflow(lay, hwi, hwf, np.array([ctx[0], int(ctx[1] > 0), ctx[2]]), choice, row)
+
+
+def max_working_set(lay, hwi, ifm_resident: int, ofm_resident: int) -> int:  # noqa: ANN001
+    """The largest working set over every candidate tiling of every dataflow, enumerated."""
+    lt = layer_tuple(lay)
+    return max(working_set_bytes(lt, t.as_tuple(), df, hwi[K.H_DB], ifm_resident, ofm_resident)
+               for df in range(3)
+               for t in T.enumerate_tilings(np.asarray(lay), df, int(hwi[K.H_ROWS]), int(hwi[K.H_COLS]), 1 << 62,
+                                            bool(hwi[K.H_DB]), bool(ifm_resident), bool(ofm_resident)))
+
+
+def price_points(layers, op_in, op_out, tensors, hwi, hwf, choice, sram):  # noqa: ANN001, ANN201
+    return np.array([price_network(layers, op_in, op_out, tensors, hwi[p], hwf[p], choice, sram[p])
+                     for p in range(len(hwi))])
+
+
+def contexts_points(layers, op_in, op_out, tensors, hwi, sram):  # noqa: ANN001, ANN201
+    out = np.zeros((len(hwi), len(layers), 4), dtype=np.int64)
+    for p in range(len(hwi)):
+        out[p, :, :3] = layer_contexts(layers, op_in, op_out, tensors, hwi[p], sram[p])
+        for i in range(len(layers)):
+            capacity = out[p, i, 0]
+            if layers[i][L_KIND] == T.KIND_MAC:
+                capacity = min(capacity, max_working_set(layers[i], hwi[p], int(out[p, i, 1] > 0), out[p, i, 2]))
+            out[p, i, 3] = capacity
+    return out
+
+
+def search_jobs(layers, job_layer, job_hwi, job_hwf, job_ctx, choice):  # noqa: ANN001, ANN201
+    out = np.zeros((len(job_layer), K.OUT_FIELDS), dtype=np.int64)
+    for j in range(len(job_layer)):
+        best_dataflow(layers[job_layer[j]], job_hwi[j], job_hwf[j], job_ctx[j], choice, out[j])
+    return out
+
+
+def postproc_points(layers, ctxs, hwi, hwf, out) -> None:  # noqa: ANN001
+    for p in range(len(out)):
+        for i in range(len(layers)):
+            if layers[i][L_KIND] == T.KIND_POSTPROC:
+                postproc_cost(layers[i], hwi[p], hwf[p], ctxs[p, i, :3], out[p, i, K.O_RES:K.O_RES + K.RESULTS])

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from sim.cost import kernels as K
-from sim.cost.kernels import O_COSTED, O_DF, O_IFM_RES, O_OFM_RES, O_RES, O_TILE, OUT_FIELDS, price_network, price_points
+from sim.cost.kernels import O_COSTED, O_DF, O_IFM_RES, O_OFM_RES, O_RES, O_TILE, OUT_FIELDS, price_network
 from sim.cost.layer import LayerCost, TileStream, Traffic
 from sim.cost.roofline import layer_energy, roofline_cost
 from sim.errors import SimError
@@ -279,14 +279,46 @@ def evaluate_points(graph: Graph, base_hw: Hardware, points: dict[str, np.ndarra
     hwf = np.tile(hwf0, (count, 1))
     hwi[:, K.H_ROWS], hwi[:, K.H_COLS], hwf[:, K.F_DRAM_BW] = rows, cols, bw
     hwf[:, K.F_E_STATIC] = static_mw(base_hw) * (1 / clock) * 1e9
-    # Points that differ only where no choice depends on it (the clock, unless the objective is
-    # energy) share one search: price the distinct ones and scatter (performance trick).
-    key = np.column_stack([rows, cols, sram_b, bw.view(np.int64)]
-                          + ([clock.view(np.int64)] if objective == "energy" else []))
-    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    out = price_points(low.layers, low.op_in, low.op_out, low.tensors, hwi[first], hwf[first],
-                       choice_array(base_hw, dataflow, objective), sram_b[first])[inverse.reshape(-1)]
+    out = _price_points_memo(low, hwi, hwf, sram_b, choice_array(base_hw, dataflow, objective),
+                             clock if objective == "energy" else None)
     return _summaries(graph, base_hw, low, out, points, clock, rows, cols, sram_b, bw)
+
+
+def _price_points_memo(low: Lowered, hwi: np.ndarray, hwf: np.ndarray, sram: np.ndarray, choice: np.ndarray,
+                       clock: np.ndarray | None) -> np.ndarray:
+    """`price_points`, with every distinct per-layer search run once (performance trick).
+
+    A MAC layer's search depends on the array shape, the DRAM bandwidth, what is kept on chip
+    around it and its capacity, and on nothing else that a sweep varies (the clock only under
+    the energy objective); a capacity past `max_working_set` fits every tiling, so it is
+    clamped there. Points sharing that key share the search result exactly."""
+    ctxs = K.contexts_points(low.layers, low.op_in, low.op_out, low.tensors, hwi, sram)
+    p, n = ctxs.shape[0], ctxs.shape[1]
+    out = np.zeros((p, n, OUT_FIELDS), dtype=np.int64)
+    out[:, :, O_DF] = -1
+    out[:, :, O_IFM_RES], out[:, :, O_OFM_RES] = ctxs[:, :, 1], ctxs[:, :, 2]
+    K.postproc_points(low.layers, ctxs, hwi, hwf, out)
+    macs = [i for i in range(n) if low.layers[i, L_KIND] == KIND_MAC]
+    if not macs:
+        return out
+    extra = [clock.view(np.int64)] if clock is not None else []
+    job_layer, job_point, job_ctx, scatter = [], [], [], []
+    for i in macs:
+        c = ctxs[:, i]
+        key = np.column_stack([hwi[:, K.H_ROWS], hwi[:, K.H_COLS], c[:, 3], (c[:, 1] > 0).astype(np.int64), c[:, 2],
+                               hwf[:, K.F_DRAM_BW].view(np.int64)] + extra)
+        _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        scatter.append((i, len(job_layer), inverse.reshape(-1)))
+        job_layer += [i] * len(first)
+        job_point.append(first)
+        job_ctx.append(np.column_stack([c[first, 3], (c[first, 1] > 0).astype(np.int64), c[first, 2]]))
+    pts = np.concatenate(job_point)
+    rows = K.search_jobs(low.layers, np.array(job_layer, dtype=np.int64), hwi[pts], hwf[pts],
+                         np.ascontiguousarray(np.concatenate(job_ctx)), choice)
+    for i, start, inverse in scatter:
+        mine = rows[start + inverse]
+        out[:, i, O_TILE:O_DF + 2] = mine[:, O_TILE:O_DF + 2]
+    return out
 
 
 def _summaries(graph, hw, low, out, points, clock, rows, cols, sram_b, bw) -> pd.DataFrame:  # noqa: ANN001

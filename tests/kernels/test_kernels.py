@@ -186,3 +186,43 @@ def test_price_network(dataflow, sram, rows, cols, objective) -> None:  # noqa: 
     a = S.price_network(low.layers, low.op_in, low.op_out, low.tensors, hwi, hwf, choice, sram)
     b = R.price_network(low.layers, low.op_in, low.op_out, low.tensors, hwi, hwf, choice, sram)
     assert a.tolist() == b.tolist()
+
+
+@settings(max_examples=8)
+@given(st.lists(st.integers(64, 4096), min_size=2, max_size=3), st.integers(1, 8), st.integers(1, 8),
+       st.sampled_from([0.5, 4.0]), st.sampled_from(["latency", "energy"]))
+def test_batch_kernels(srams, rows, cols, bw, objective) -> None:  # noqa: ANN001
+    graph = small_net()
+    hw = tiny_systolic(rows=rows, cols=cols, dram_bw=bw)
+    low = S.lower(graph, hw)
+    hwi0, hwf0 = S.hardware_arrays(hw)
+    p = len(srams)
+    hwi, hwf, sram = np.tile(hwi0, (p, 1)), np.tile(hwf0, (p, 1)), np.array(srams, dtype=np.int64)
+    choice = S.choice_array(hw, "best", objective)
+    args = (low.layers, low.op_in, low.op_out, low.tensors)
+    assert K.layer_contexts(*args, hwi0, srams[0]).tolist() == R.layer_contexts(*args, hwi0, srams[0]).tolist()
+    ctxs = K.contexts_points(*args, hwi, sram)
+    assert ctxs.tolist() == R.contexts_points(*args, hwi, sram).tolist()
+    assert K.price_points(*args, hwi, hwf, choice, sram).tolist() == R.price_points(*args, hwi, hwf, choice,
+                                                                                    sram).tolist()
+    jobs = np.array([i for i in range(len(low.layers)) if low.layers[i, T.L_KIND] == T.KIND_MAC], dtype=np.int64)
+    jctx = np.ascontiguousarray(ctxs[0, jobs][:, [3, 1, 2]])
+    jctx[:, 1] = (jctx[:, 1] > 0).astype(np.int64)
+    jh, jf = np.tile(hwi0, (len(jobs), 1)), np.tile(hwf0, (len(jobs), 1))
+    assert K.search_jobs(low.layers, jobs, jh, jf, jctx, choice).tolist() == \
+        R.search_jobs(low.layers, jobs, jh, jf, jctx, choice).tolist()
+    a, b = np.zeros((p, len(low.layers), K.OUT_FIELDS), dtype=np.int64), np.zeros((p, len(low.layers), K.OUT_FIELDS),
+                                                                                  dtype=np.int64)
+    K.postproc_points(low.layers, ctxs, hwi, hwf, a)
+    R.postproc_points(low.layers, ctxs, hwi, hwf, b)
+    assert a.tolist() == b.tolist()
+    row_k, row_r = np.zeros(K.OUT_FIELDS, dtype=np.int64), np.zeros(K.OUT_FIELDS, dtype=np.int64)
+    K.price_layer(low.layers[0], ctxs[0, 0, :3].copy(), hwi0, hwf0, choice, row_k)
+    R.price_layer(low.layers[0], ctxs[0, 0, :3].copy(), hwi0, hwf0, choice, row_r)
+    assert row_k.tolist() == row_r.tolist()
+
+
+@given(layers(max_dim=6, max_ch=20), hardware(), st.integers(0, 1), st.integers(0, 1))
+def test_max_working_set_bounds_every_tiling(lay, hw, ifm_res, ofm_res) -> None:  # noqa: ANN001
+    hwi, _ = hw
+    assert K.max_working_set(lay, hwi, ifm_res, ofm_res) == R.max_working_set(lay, hwi, ifm_res, ofm_res)
