@@ -38,7 +38,6 @@ from sim.cost.roofline import layer_energy, roofline_cost
 from sim.errors import SimError
 from sim.graph.ir import VIEW_OPS, Graph, Op
 from sim.graph.loops import CONV_OPS, ELEMENTWISE_OPS, POOL_OPS, elements_of, loops_of
-from sim.mapping.arena import lifetimes
 from sim.mapping.tiling import (KIND_CPU, KIND_FREE, KIND_MAC, KIND_POSTPROC, L_KIND, L_MACS, LAYER_FIELDS, Tiling,
                                 layer_vector)
 from sim.spec.model import Hardware, SystolicArray
@@ -82,16 +81,26 @@ def placement_of(op: Op, hw: Hardware) -> str:
 
 def lower(graph: Graph, hw: Hardware) -> Lowered:
     """Layer vectors, activation tensors and their lifetimes (views alias their source)."""
-    bufs = lifetimes(graph)
-    ids = {b.tensor: i for i, b in enumerate(bufs)}
     alias: dict[str, str] = {}
     for op in graph.ops:
         if op.op_type in VIEW_OPS and op.inputs:
             alias[op.outputs[0]] = alias.get(op.inputs[0], op.inputs[0])
-    ends = {alias.get(t, t) for t in graph.inputs + graph.outputs}
+    root = lambda t: alias.get(t, t)  # noqa: E731
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    for op in graph.ops:
+        for t in op.outputs:
+            first.setdefault(root(t), op.index)
+        for t in graph.activations_in(op):
+            first.setdefault(root(t.name), 0)
+            last[root(t.name)] = max(last.get(root(t.name), 0), op.index)
+    ends = {root(t) for t in graph.inputs + graph.outputs}
+    names = list(first)
+    ids = {t: i for i, t in enumerate(names)}
     n = len(graph.ops)
-    tensors = np.array([[b.size, b.first, min(b.last, n - 1), int(b.tensor not in ends and b.last < n)]
-                        for b in bufs], dtype=np.int64).reshape(-1, 4)
+    # size, first layer live, last layer live, may stay on chip (not a graph input or output)
+    tensors = np.array([[graph.tensors[t].nbytes, first[t], max(last.get(t, first[t]), first[t]),
+                         int(t not in ends)] for t in names], dtype=np.int64).reshape(-1, 4)
     layers = np.zeros((n, LAYER_FIELDS), dtype=np.int64)
     op_in = np.full((n, MAX_INPUTS), -1, dtype=np.int64)
     op_out = np.full(n, -1, dtype=np.int64)
@@ -100,10 +109,10 @@ def lower(graph: Graph, hw: Hardware) -> Lowered:
         place = placement_of(op, hw)
         places.append(place)
         layers[op.index] = _layer_vector(graph, op, "postproc" if (place == "cpu" and hw.cpu is None) else place)
-        acts = [alias.get(t.name, t.name) for t in graph.activations_in(op)][:MAX_INPUTS]
+        acts = [root(t.name) for t in graph.activations_in(op)][:MAX_INPUTS]
         for j, name in enumerate(dict.fromkeys(acts)):
             op_in[op.index, j] = ids.get(name, -1)
-        op_out[op.index] = ids.get(alias.get(op.outputs[0], op.outputs[0]), -1)
+        op_out[op.index] = ids.get(root(op.outputs[0]), -1)
     return Lowered(layers, op_in, op_out, tensors, tuple(places))
 
 
@@ -226,7 +235,7 @@ def _layer_cost(graph: Graph, op: Op, hw: Hardware, low: Lowered, row: np.ndarra
                      dataflow=DATAFLOW_NAMES[df] if df >= 0 else "-", tiling=tiling, compute_cycles=compute,
                      stall_cycles=latency - compute, working_set_bytes=int(res[K.R_WORKING_SET]), traffic=traffic,
                      energy_pj=layer_energy(hw, macs, traffic, compute, latency), unit="npu", cost_model=COST_MODEL,
-                     tiles=stream if place != "free" else None, notes=notes.get(place, ""), extra=extra)
+                     tiles=stream, notes=notes.get(place, ""), extra=extra)
 
 
 # --- design-space sweeps --------------------------------------------------------------------
