@@ -483,7 +483,11 @@ def postproc_cost(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.nda
 @njit(cache=True)
 def min_working_set(lay: np.ndarray, hwi: np.ndarray) -> int:
     """Smallest working set any dataflow's smallest tiling needs, all operands streamed: the
-    room a layer must keep free for activations of other layers to stay resident."""
+    room a layer must keep free for activations of other layers to stay resident. A
+    post-processing layer needs one output row's stripe of its inputs and output."""
+    if lay[L_KIND] == KIND_POSTPROC:
+        rows = max(1, lay[L_N] * lay[L_OH])
+        return (2 if hwi[H_DB] else 1) * ((lay[L_IFM_BYTES] + lay[L_OFM_BYTES] + rows - 1) // rows)
     lt = layer_tuple(lay)
     best = 1 << 62
     for df in range(3):
@@ -524,7 +528,7 @@ def layer_contexts(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, te
     n = layers.shape[0]
     need = np.zeros(n, dtype=np.int64)
     for i in range(n):
-        if layers[i, L_KIND] == KIND_MAC:
+        if layers[i, L_KIND] == KIND_MAC or layers[i, L_KIND] == KIND_POSTPROC:
             need[i] = min_working_set(layers[i], hwi)
     occupied = np.zeros(n, dtype=np.int64)
     resident = plan_residency(tensors[:, 0], tensors[:, 1], tensors[:, 2], tensors[:, 3], need, sram_bytes,

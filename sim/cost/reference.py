@@ -397,6 +397,10 @@ def postproc_cost(lay, hwi, hwf, ctx, res) -> None:  # noqa: ANN001
 
 
 def min_working_set(lay, hwi) -> int:  # noqa: ANN001
+    if lay[L_KIND] == T.KIND_POSTPROC:
+        output_rows = max(1, lay[L_N] * lay[L_OH])
+        one_row = math.ceil((lay[L_IFM_BYTES] + lay[L_OFM_BYTES]) / output_rows)
+        return (2 if hwi[K.H_DB] else 1) * one_row
     sizes = []
     for df in range(3):
         k_al, c_al = alignments(df, hwi[K.H_ROWS], hwi[K.H_COLS], lay[L_KH], lay[L_KW], lay[L_DW])
@@ -423,42 +427,17 @@ def plan_residency(size, first, last, eligible, need, sram_bytes: int, occupied)
 
 
 def price_network(layers, op_in, op_out, tensors, hwi, hwf, choice, sram_bytes: int):  # noqa: ANN001, ANN201
-    S = K
-    n = len(layers)
-    need = np.array([min_working_set(layers[i], hwi) if layers[i][L_KIND] == T.KIND_MAC else 0 for i in range(n)],
-                    dtype=np.int64)
-    occupied = np.zeros(n, dtype=np.int64)
-    resident = plan_residency(tensors[:, 0], tensors[:, 1], tensors[:, 2], tensors[:, 3], need, sram_bytes, occupied)
-    out = np.zeros((n, S.OUT_FIELDS), dtype=np.int64)
-    for i in range(n):
-        row = out[i]
-        ifm_kept = sum(tensors[t, 0] for t in op_in[i] if t >= 0 and resident[t])
-        ofm_kept = int(op_out[i] >= 0 and resident[op_out[i]])
-        capacity = sram_bytes - occupied[i] + ifm_kept + (tensors[op_out[i], 0] if ofm_kept else 0)
-        row[S.O_DF], row[S.O_IFM_RES], row[S.O_OFM_RES] = -1, ifm_kept, ofm_kept
-        kind = layers[i][L_KIND]
-        if kind == T.KIND_POSTPROC:
-            postproc_cost(layers[i], hwi, hwf, np.array([capacity, ifm_kept, ofm_kept]), row[S.O_RES:S.O_RES + K.RESULTS])
-        if kind != T.KIND_MAC:
-            continue
-        ctx = np.array([capacity, int(ifm_kept > 0), ofm_kept], dtype=np.int64)
-        best_key = None
-        for df in range(3):
-            if not choice[df]:
-                continue
-            tile, res = np.zeros(5, dtype=np.int64), np.zeros(K.RESULTS, dtype=np.int64)
-            row[S.O_COSTED] += search_tiling(layers[i], hwi, hwf, ctx, df, int(choice[3]), tile, res)
-            key = score(res, hwf, int(choice[3]))
-            if best_key is None or key < best_key:
-                best_key = key
-                row[S.O_TILE:S.O_TILE + 5], row[S.O_RES:S.O_RES + K.RESULTS], row[S.O_DF] = tile, res, df
+    ctx = layer_contexts(layers, op_in, op_out, tensors, hwi, sram_bytes)
+    out = np.zeros((len(layers), K.OUT_FIELDS), dtype=np.int64)
+    for i in range(len(layers)):
+        price_layer(layers[i], ctx[i], hwi, hwf, choice, out[i])
     return out
 
 
 def layer_contexts(layers, op_in, op_out, tensors, hwi, sram_bytes: int):  # noqa: ANN001, ANN201
     n = len(layers)
-    need = np.array([min_working_set(layers[i], hwi) if layers[i][L_KIND] == T.KIND_MAC else 0 for i in range(n)],
-                    dtype=np.int64)
+    need = np.array([min_working_set(layers[i], hwi) if layers[i][L_KIND] in (T.KIND_MAC, T.KIND_POSTPROC) else 0
+                     for i in range(n)], dtype=np.int64)
     occupied = np.zeros(n, dtype=np.int64)
     resident = plan_residency(tensors[:, 0], tensors[:, 1], tensors[:, 2], tensors[:, 3], need, sram_bytes, occupied)
     ctx = np.zeros((n, 3), dtype=np.int64)

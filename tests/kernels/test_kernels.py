@@ -145,6 +145,9 @@ def test_postproc_and_min_working_set(lay, hw, ifm_kept, ofm_res, capacity) -> N
     R.postproc_cost(lay, hwi, hwf, ctx, b)
     assert list(a) == list(b)
     assert K.min_working_set(lay, hwi) == R.min_working_set(lay, hwi)
+    post = lay.copy()
+    post[T.L_KIND] = T.KIND_POSTPROC
+    assert K.min_working_set(post, hwi) == R.min_working_set(post, hwi)
 
 
 @given(st.lists(st.tuples(st.integers(1, 100), st.integers(0, 9), st.integers(0, 4), st.integers(0, 1)),
