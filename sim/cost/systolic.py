@@ -226,7 +226,8 @@ def _layer_cost(graph: Graph, op: Op, hw: Hardware, low: Lowered, row: np.ndarra
         tiling = str(Tiling(int(t[0]), int(t[1]), int(t[2]), int(t[3]), int(t[4]), int(lay[6]), int(lay[7])))
     else:
         tiling = f"stripes={tiles}" if place != "free" else "-"
-    notes = {"free": "view: no data moved", "cpu": "no host cpu in spec: priced on the post-processing unit"}
+    notes = {"free": "view: no data moved", "cpu": "no host cpu in spec: priced on the post-processing unit",
+             "mac": "no tiling fits the scratchpad: smallest tiling priced" if row[O_COSTED] == 0 else ""}
     extra = {"tiles": float(tiles), "tilings_costed": float(row[O_COSTED]),
              "ifm_resident": float(ifm_res > 0), "ofm_resident": float(ofm_res),
              "dma_cycles": float(res[K.R_DMA_IN] + res[K.R_DMA_OUT]),

@@ -118,3 +118,22 @@ def test_evaluate_points_rejects_unknown_fields() -> None:
         S.evaluate_points(tiny_cnn(), hw, {"compute.depth": np.array([1])})
     with pytest.raises(SimError, match="one length"):
         S.evaluate_points(tiny_cnn(), hw, {"compute.rows": np.array([1, 2]), "compute.cols": np.array([1])})
+
+
+def test_cli_run_reports_tiling_and_dataflow(tmp_path) -> None:  # noqa: ANN001
+    import pandas as pd
+
+    from sim.cli import main
+    assert main(["run", "mlperf-kws", "--hw", "systolic-16x16", "--dataflow", "ws", "--out", str(tmp_path)]) == 0
+    layers = pd.read_csv(tmp_path / "layers.csv")
+    macs = layers[layers["macs"] > 0]
+    assert set(macs["dataflow"]) == {"ws"} and macs["tiling"].str.match(r"N\d+ OH\d+ OW\d+ K\d+ C\d+").all()
+    assert (macs["working_set_bytes"] <= 262144).all()
+    traffic = pd.read_csv(tmp_path / "traffic.csv")
+    assert set(traffic["memory"]) == {"dram", "sram"} and set(traffic["operand"]) == {"ifm", "weights", "ofm"}
+
+
+def test_layers_that_cannot_fit_say_so() -> None:
+    res = simulate(tiny_cnn(), tiny_systolic(sram=64))
+    conv = res.costs[0]
+    assert conv.working_set_bytes > 64 and "no tiling fits" in conv.notes
