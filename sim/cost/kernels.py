@@ -36,10 +36,10 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from sim.mapping.tiling import (KIND_MAC, KIND_POSTPROC, L_KIND, L_BIAS, L_C, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB, L_IFM_BYTES, L_IH, L_IW, L_K,
-                                L_KH, L_KW, L_N, L_OB, L_OFM_BYTES, L_OH, L_OW, L_SH, L_SW, L_W_BYTES, L_WB,
-                                LayerTuple, TileTuple, alignments, footprint, footprint_total, layer_tuple, psum_bytes,
-                                tile_sizes, working_set_bytes)
+from sim.mapping.tiling import (KIND_MAC, KIND_POSTPROC, L_C, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB, L_IFM_BYTES, L_IH,
+                                L_IW, L_K, L_KH, L_KIND, L_KW, L_N, L_OB, L_OFM_BYTES, L_OH, L_OW, L_SH, L_SW,
+                                L_W_BYTES, L_WB, LayerTuple, TileTuple, alignments, footprint, footprint_total,
+                                layer_tuple, psum_bytes, tile_sizes, working_set_bytes)
 
 # hwi: integer hardware figures
 H_ROWS, H_COLS, H_SETUP_RD, H_SETUP_WR, H_BURST, H_DB, H_CHANNELS, H_ACC_BYTES = range(8)

@@ -331,7 +331,9 @@ def _price_points_memo(low: Lowered, hwi: np.ndarray, hwf: np.ndarray, sram: np.
     return out
 
 
-def _summaries(graph, hw, low, out, points, clock, rows, cols, sram_b, bw) -> pd.DataFrame:  # noqa: ANN001
+def _summaries(graph: Graph, hw: Hardware, low: Lowered, out: np.ndarray, points: dict[str, np.ndarray],
+               clock: np.ndarray, rows: np.ndarray, cols: np.ndarray, sram_b: np.ndarray,
+               bw: np.ndarray) -> pd.DataFrame:
     """Per-point totals from the per-layer rows, computed as simulate's frames compute them."""
     res = out[:, :, O_RES:O_RES + K.RESULTS]
     cpu = [i for i, p in enumerate(low.placement) if p == "cpu" and hw.cpu is not None]
@@ -373,8 +375,10 @@ def _summaries(graph, hw, low, out, points, clock, rows, cols, sram_b, bw) -> pd
     return df
 
 
-def _fill_cpu(graph, hw, low, out, cpu, points, compute, latency, dram_rd, dram_wr, sram_rd, sram_wr, ws,
-              energy) -> None:  # noqa: ANN001
+def _fill_cpu(graph: Graph, hw: Hardware, low: Lowered, out: np.ndarray, cpu: list[int],  # noqa: PLR0913
+              points: dict[str, np.ndarray], compute: np.ndarray, latency: np.ndarray, dram_rd: np.ndarray,
+              dram_wr: np.ndarray, sram_rd: np.ndarray, sram_wr: np.ndarray, ws: np.ndarray,
+              energy: np.ndarray) -> None:
     """Host-fallback layers priced in Python per point (slow path; MLPerf Tiny has none)."""
     from sim.spec.load import load_hardware
     for p in range(out.shape[0]):
