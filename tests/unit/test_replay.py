@@ -233,7 +233,10 @@ def test_daq_average_mode_never_reads_above_the_true_peak_and_converges(vww) -> 
     true_peak = rows[(1e3, "average")]["true_peak_mw"]
     for (rate, mode), r in rows.items():
         assert r["daq_peak_mw"] <= true_peak * (1 + 1e-9)  # cumulative-energy differences round
-        assert abs(r["energy_error_pct"]) < 2.0  # energy is conserved on average at every rate
+        # energy is conserved on average at every rate: the mean error is within sampling noise,
+        # four standard errors of the per-inference error (below one sample per inference it is large)
+        bound = max(2.0, 4.0 * r["energy_rms_error_pct"] / np.sqrt(r["inferences"]))
+        assert abs(r["energy_error_pct"]) < bound
     errs = [rows[(f, "average")]["energy_rms_error_pct"] for f in (1e3, 1e4, 1e5, 1e7)]
     assert errs == sorted(errs, reverse=True) and errs[-1] < 0.1
     assert rows[(1e7, "average")]["peak_error_pct"] > -1.0 > rows[(1e3, "average")]["peak_error_pct"]
