@@ -184,8 +184,13 @@ def systolic_costs(graph: Graph, hw: Hardware, *, dataflow: str = "best", object
 
 def cpu_cost(graph: Graph, op: Op, hw: Hardware, *, activations_onchip: bool) -> LayerCost:
     """An operator the NPU cannot run, on the host core. The one call site for host fallback:
-    the roofline estimate on the `cpu` unit until the vector model (sim/cost/vector.py) prices it."""
+    a Cortex-M host is priced by the CMSIS-NN model (sim/cost/vector.py) with its arena in
+    the scratchpad; other hosts by the roofline on the `cpu` unit."""
     assert hw.cpu is not None
+    if hw.cpu.core.startswith("cortex-m"):
+        from sim.cost.vector import vector_cost
+        cost = vector_cost(graph, op, hw)
+        return dataclasses.replace(cost, notes="NPU cannot run it: host CMSIS-NN model")
     host = dataclasses.replace(hw, compute=hw.cpu)
     cost = roofline_cost(graph, op, host, activations_onchip=activations_onchip)
     return dataclasses.replace(cost, unit="cpu", notes="NPU cannot run it: host roofline")
