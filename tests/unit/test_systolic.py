@@ -77,7 +77,9 @@ def test_ops_the_npu_cannot_run_go_to_the_host_cpu() -> None:
     graph = _graph_with("ARG_MAX")
     hw = dataclasses.replace(tiny_systolic(), cpu=VectorUnit(core="cortex-m55", macs_per_cycle={"int8": 8.0}))
     layer = simulate(graph, hw).layers.iloc[0]
-    assert layer["unit"] == "cpu" and layer["cost_model"] == "roofline"
+    assert layer["unit"] == "cpu" and layer["cost_model"] == "cmsis-nn"  # a Cortex-M host: CMSIS-NN model
+    a53 = dataclasses.replace(hw, cpu=VectorUnit(core="cortex-a53", simd_width_bits=128))
+    assert simulate(graph, a53).layers.iloc[0]["cost_model"] == "roofline"
     no_cpu = simulate(graph, tiny_systolic()).costs[0]
     assert no_cpu.unit == "npu" and "no host cpu" in no_cpu.notes
     # supported_ops narrows what the NPU runs
