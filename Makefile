@@ -43,3 +43,9 @@ validate-scalesim: $(STAMP)
 bench-scalesim: $(STAMP)
 	bash validation/scalesim/setup.sh
 	$(BIN)/python scripts/bench_scalesim.py
+
+# Cross-check against Arm Vela (writes validation/vela/REPORT.md)
+.PHONY: vela
+vela: $(STAMP)
+	bash validation/vela/setup.sh
+	$(BIN)/python validation/vela/run_vela.py

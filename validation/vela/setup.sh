@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates validation/vela/.venv and installs Arm's Vela compiler (PyPI ethos-u-vela) in it.
-# Vela builds a small C extension (mlw_codec), so a C compiler must be on PATH.
+# ethos-u-vela 5.2.0 ships a manylinux wheel for CPython 3.11 on x86_64 (with the compiled regor and
+# mlw_codec extensions); elsewhere pip builds them from the sdist, which needs gcc/g++ and cmake.
 # Usage: bash validation/vela/setup.sh            (idempotent; VELA_VERSION=x.y.z to change the pin)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
