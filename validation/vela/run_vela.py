@@ -89,7 +89,7 @@ def markdown(df: pd.DataFrame) -> str:
         cells = []
         for c in cols:
             v = r[c]
-            cells.append(f"{v:,.1f}" if isinstance(v, float) and not pd.isna(v) else
+            cells.append((f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}") if isinstance(v, float) and not pd.isna(v) else
                          f"{v:,}" if isinstance(v, int) else "" if pd.isna(v) else str(v))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -145,6 +145,16 @@ def write_report(totals: pd.DataFrame, layers: pd.DataFrame, command: str, vela_
         "the operators Vela times.", "", markdown(stats), "",
         "`vela_sram_bytes`/`sim_sram_bytes`: total SRAM read+write traffic. Vela counts every re-read of "
         "an IFM or weight block through its internal buffer, so expect it higher.", "",
+        "## Where the off-chip traffic and the stalls come from", "",
+        "Vela streams its own compressed encoding of the weights from flash "
+        "(`vela_encoded_weight_bytes`, original int8 size in `vela_original_weight_bytes`) and keeps "
+        "the network input in the SRAM arena (`vela_offchip_fm_read_bytes` is only lookup tables). "
+        "`sim_offchip_*` split edgesim's flash reads by operand. `vela_compute_bound_share`: share of "
+        "Vela's cycles in ops where NPU cycles exceed every memory's access cycles; `sim_stall_share`: "
+        "share of edgesim's cycles that are stalls.", "",
+        markdown(t[["model", "vela_original_weight_bytes", "vela_encoded_weight_bytes", "sim_weight_bytes",
+                    "sim_offchip_weight_read_bytes", "sim_offchip_ifm_read_bytes", "vela_offchip_fm_read_bytes",
+                    "vela_compute_bound_share", "sim_stall_share"]].round(3)), "",
         "## Cycles by operator type (all models)", "", markdown(by_op_type(layers)), "",
         "## Largest per-layer cycle differences", "",
         "`vela_bound` says which term sets Vela's op cycles (compute = NPU cycles, or the access "
@@ -185,7 +195,22 @@ def main(argv: list[str] | None = None) -> int:
         run = load_run(work / name, name)
         sim = simulate(model, hw)
         layers = compare_layers(run, sim.layers)
-        rows.append(compare_totals(run, layers, sim.summary))
+        row = compare_totals(run, layers, sim.summary)
+        off = sim.traffic[sim.traffic["memory"] == (hw.offchip.name if hw.offchip else "")]
+        by_operand = off.groupby("operand", observed=True)["read_bytes"].sum()
+        s = run.summary
+        row.update({
+            "vela_original_weight_bytes": int(s["total_original_weights"]),
+            "vela_encoded_weight_bytes": int(s["total_npu_encoded_weights"]),
+            "sim_weight_bytes": int(sim.summary["weight_bytes"].iloc[0]),
+            "sim_offchip_weight_read_bytes": int(by_operand.get("weights", 0)),
+            "sim_offchip_ifm_read_bytes": int(by_operand.get("ifm", 0)),
+            "vela_offchip_fm_read_bytes": int(s["off_chip_flash_feature_map_read_bytes"]),
+            "vela_compute_bound_share": float(layers.loc[layers["vela_bound"] == "compute", "vela_cycles"].sum()
+                                              / max(1, layers["vela_cycles"].sum())),
+            "sim_stall_share": float(layers["sim_stall_cycles"].sum() / max(1, layers["sim_cycles"].sum())),
+        })
+        rows.append(row)
         all_layers.append(layers)
         all_vela.append(run.layers.assign(model=name))
         r = rows[-1]
