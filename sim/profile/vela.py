@@ -298,4 +298,5 @@ def compare_totals(run: VelaRun, layers: pd.DataFrame, sim_summary: pd.DataFrame
         "layer_cycles_spearman": spearman(timed["sim_cycles"], timed["vela_cycles"]),
         "layer_offchip_read_mape_pct": float(read["offchip_read_ape_pct"].mean()) if len(read) else float("nan"),
         "layer_offchip_read_spearman": spearman(read["sim_offchip_read_bytes"], read["vela_offchip_read_bytes"]),
+        "layer_working_set_spearman": spearman(timed["sim_working_set_bytes"], timed["vela_staging_bytes"]),
     }

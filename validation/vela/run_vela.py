@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from sim import __version__  # noqa: E402
 from sim.api import load_hardware, simulate  # noqa: E402
-from sim.profile.vela import compare_layers, compare_totals, load_run, system_config_ini  # noqa: E402
+from sim.profile.vela import compare_layers, compare_totals, load_run, read_summary, system_config_ini  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 MODELS = ("ic_resnet8_int8", "vww_mobilenetv1_025_int8", "kws_dscnn_int8", "ad_fc_autoencoder_int8")
@@ -49,13 +49,19 @@ def git(*args: str) -> str:
     return out.stdout.strip()
 
 
-def run_vela(vela: Path, model: Path, ini: Path, out: Path) -> str:
-    """Compile one model; returns Vela's stdout (the network summary)."""
+def run_vela(vela: Path, model: Path, ini: Path, out: Path, legacy: bool = False) -> str:
+    """Compile one model; returns Vela's stdout (the network summary).
+
+    legacy: use Vela's deprecated Python core instead of its C++ one (regor), as a second
+    opinion on the totals: how far apart two Vela estimators are is the floor for agreement.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    cmd = [str(vela), str(model), "--accelerator-config", ACCELERATOR, "--config", str(ini),
+    cmd = [str(vela.resolve()), str(model.resolve()), "--accelerator-config", ACCELERATOR, "--config", str(ini),
            "--system-config", CONFIG_NAME, "--memory-mode", CONFIG_NAME, "--verbose-performance",
-           "--enable-debug-db", "--output-dir", str(out)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+           "--enable-debug-db", "--output-dir", os.path.relpath(out, ROOT)] + \
+        (["--debug-force-legacy-core"] if legacy else [])
+    # Run from the repo root so the paths Vela writes into its outputs are repo-relative.
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT)
     if done.returncode != 0:
         sys.exit(f"vela failed on {model.name} (exit {done.returncode}):\n{done.stderr[-2000:]}")
     return done.stdout
@@ -117,7 +123,7 @@ def write_report(totals: pd.DataFrame, layers: pd.DataFrame, command: str, vela_
               "sim_peak_working_set_bytes", "sram_used_ape_pct"]]
     stats = t[["model", "layers_timed", "layer_cycles_mape_pct", "layer_cycles_median_ape_pct",
                "layer_cycles_spearman", "layer_offchip_read_mape_pct", "layer_offchip_read_spearman",
-               "vela_sram_bytes", "sim_sram_bytes"]]
+               "layer_working_set_spearman", "vela_sram_bytes", "sim_sram_bytes"]]
     worst = layers[layers["vela_cycles"] > 0].assign(abs_err=lambda d: (d["sim_cycles"] - d["vela_cycles"]).abs())
     worst = worst.sort_values("abs_err", ascending=False).head(12)[
         ["model", "index", "op_type", "vela_ops", "vela_bound", "vela_cycles", "vela_npu_cycles", "sim_cycles",
@@ -136,6 +142,11 @@ def write_report(totals: pd.DataFrame, layers: pd.DataFrame, command: str, vela_
         "## Totals per model", "", markdown(head), "",
         f"All four models: Vela {sum_v:,} cycles, edgesim {sum_s:,} cycles "
         f"({fmt_pct(abs(sum_s - sum_v) / sum_v * 100)} apart).", "",
+        *(["Vela's own spread: its deprecated Python core (`--debug-force-legacy-core`) on the same "
+           "config gives " + ", ".join(f"{r.model} {r.vela_legacy_cycles:,.0f} cycles "
+                                       f"({r.vela_cores_apart_pct:.1f}% from the C++ core)"
+                                       for r in t.itertuples()) + ".", ""]
+          if "vela_legacy_cycles" in t.columns else []),
         "`vela_sram_used_bytes` is Vela's `sram_memory_used` (its tensor arena incl. weight buffers); "
         "`sim_arena_bytes` is edgesim's TFLM-style arena, `sim_peak_working_set_bytes` its largest "
         "per-layer working set.", "",
@@ -143,6 +154,8 @@ def write_report(totals: pd.DataFrame, layers: pd.DataFrame, command: str, vela_
         "Each TFLite operator collects the Vela ops lowered from it (fused activations, the ~30 "
         "elementwise ops of SOFTMAX); RESHAPE has no Vela op and is left out. Spearman's rho is over "
         "the operators Vela times.", "", markdown(stats), "",
+        "`layer_working_set_spearman` ranks edgesim's per-layer working set against Vela's staging "
+        "usage (the SRAM live while the op runs). "
         "`vela_sram_bytes`/`sim_sram_bytes`: total SRAM read+write traffic. Vela counts every re-read of "
         "an IFM or weight block through its internal buffer, so expect it higher.", "",
         "## Where the off-chip traffic and the stalls come from", "",
@@ -172,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hw", default="ethos-u55-128", help="edgesim hardware spec to mirror")
     ap.add_argument("--golden", action="store_true", help="also refresh tests/golden/vela/")
     ap.add_argument("--reuse", action="store_true", help="parse the outputs in _work/ without rerunning Vela")
+    ap.add_argument("--no-legacy", action="store_true", help="skip the second run with Vela's legacy Python core")
     args = ap.parse_args(argv)
 
     models_dir = Path(args.shared) / "models" / "mlperf_tiny"
@@ -192,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
             sys.exit(f"{model}: not found (pass the shared/ directory as the first argument)")
         if not args.reuse:
             run_vela(vela, model, ini, work / name)
+            if not args.no_legacy:
+                run_vela(vela, model, ini, work / name / "legacy", legacy=True)
         run = load_run(work / name, name)
         sim = simulate(model, hw)
         layers = compare_layers(run, sim.layers)
@@ -210,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
                                               / max(1, layers["vela_cycles"].sum())),
             "sim_stall_share": float(layers["sim_stall_cycles"].sum() / max(1, layers["sim_cycles"].sum())),
         })
+        legacy = sorted((work / name / "legacy").glob(f"{name}_summary_*.csv"))
+        if legacy and not args.no_legacy:
+            lc = read_summary(legacy[0])["cycles_total"]
+            row["vela_legacy_cycles"] = lc
+            row["vela_cores_apart_pct"] = abs(lc - row["vela_cycles"]) / row["vela_cycles"] * 100.0
         rows.append(row)
         all_layers.append(layers)
         all_vela.append(run.layers.assign(model=name))
