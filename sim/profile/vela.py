@@ -57,7 +57,8 @@ PER_LAYER_COLUMNS = {"Original Operator": "original_op", "NNG Operator": "op", "
                      "OnFlash AC": "onchip_flash_access_cycles", "OffFlash AC": "offchip_flash_access_cycles",
                      "MAC Count": "macs", "Name": "name"}
 VELA_LAYER_COLUMNS = ("vela_id", "tflite_index", "tflite_op", "op", "name", "staging_bytes", "op_cycles",
-                      "npu_cycles", "sram_access_cycles", "offchip_access_cycles", "macs", "sram_read_bytes",
+                      "npu_cycles", "mac_cycles", "output_cycles", "cmd_cycles", "ofm_block",
+                      "sram_access_cycles", "offchip_access_cycles", "macs", "sram_read_bytes",
                       "sram_write_bytes", "offchip_read_bytes", "offchip_write_bytes", "offchip_weight_read_bytes")
 _TABLE_RE = re.compile(r'<table name="(\w+)">\s*<!\[CDATA\[(.*?)\]\]>', re.S)
 
@@ -136,6 +137,13 @@ def vela_layers(tables: dict[str, pd.DataFrame], offchip: str = "OffChipFlash") 
     """
     perf, pdb, src = tables["perf"], tables["perf_debug"], tables["source"]
     pdb = pdb.set_index("id").reindex(perf["id"])
+    # NPU cycle parts (MAC, output/activation, command overhead) and the OFM block, where Vela gives them.
+    main = tables.get("perf_debug_main", pd.DataFrame({"id": []})).set_index("id").reindex(perf["id"])
+    part = lambda col: pd.to_numeric(main[col], errors="coerce").fillna(0).astype("int64").to_numpy() \
+        if col in main.columns else np.zeros(len(perf), dtype=np.int64)  # noqa: E731
+    block = main[[f"ofm_block_{d}" for d in "hwc"]].apply(
+        lambda r: "x".join(str(int(x)) for x in r) if r.notna().all() else "", axis=1).to_numpy() \
+        if all(f"ofm_block_{d}" in main.columns for d in "hwc") else np.array([""] * len(perf))
     source = src.set_index("id")
     num = lambda col: pd.to_numeric(perf[col], errors="coerce").fillna(0).astype("int64") \
         if col in perf.columns else pd.Series(0, index=perf.index, dtype="int64")  # noqa: E731
@@ -147,6 +155,8 @@ def vela_layers(tables: dict[str, pd.DataFrame], offchip: str = "OffChipFlash") 
             lambda o: vela_op_to_tflite(o) if isinstance(o, str) else ""),
         "op": perf["operator"].astype(str), "name": perf["name"].astype(str),
         "staging_bytes": num("staging_usage"), "op_cycles": num("op_cycles"), "npu_cycles": num("npu_cycles"),
+        "mac_cycles": part("mac_cycles"), "output_cycles": part("ao_cycles"), "cmd_cycles": part("cmd_cycles"),
+        "ofm_block": block,
         "sram_access_cycles": num("Sram_ac"), "offchip_access_cycles": num(f"{offchip}_ac"),
         "macs": num("mac_count"),
         "sram_read_bytes": _bytes(pdb, "Sram", "read").to_numpy(),
@@ -233,6 +243,7 @@ def compare_layers(run: VelaRun, sim_layers: pd.DataFrame) -> pd.DataFrame:
         "vela_ops": g["op"].agg(lambda s: "+".join(dict.fromkeys(s))),
         "n_vela_ops": g.size(),
         "vela_cycles": g["op_cycles"].sum(), "vela_npu_cycles": g["npu_cycles"].sum(),
+        "vela_mac_cycles": g["mac_cycles"].sum(),
         "vela_sram_access_cycles": g["sram_access_cycles"].sum(),
         "vela_offchip_access_cycles": g["offchip_access_cycles"].sum(),
         "vela_offchip_read_bytes": g["offchip_read_bytes"].sum(),
@@ -244,7 +255,8 @@ def compare_layers(run: VelaRun, sim_layers: pd.DataFrame) -> pd.DataFrame:
     sim = pd.DataFrame({
         "op_type": s["op_type"].astype(str), "layer": s["layer"].astype(str),
         "sim_cost_model": s["cost_model"].astype(str) if "cost_model" in s else "",
-        "sim_cycles": s["latency_cycles"].astype("int64"), "sim_stall_cycles": s["stall_cycles"].astype("int64"),
+        "sim_cycles": s["latency_cycles"].astype("int64"), "sim_compute_cycles": s["compute_cycles"].astype("int64"),
+        "sim_stall_cycles": s["stall_cycles"].astype("int64"),
         "sim_offchip_read_bytes": s["dram_read_bytes"].astype("int64"),
         "sim_sram_bytes": (s["sram_read_bytes"] + s["sram_write_bytes"]).astype("int64"),
         "sim_working_set_bytes": s["working_set_bytes"].astype("int64"), "sim_macs": s["macs"].astype("int64"),
@@ -265,6 +277,7 @@ def compare_layers(run: VelaRun, sim_layers: pd.DataFrame) -> pd.DataFrame:
                     ", ".join(f"{i} ({a} vs {b})" for i, a, b in zip(bad["index"], bad["op_type"], bad["vela_type"])))
     df["vela_bound"] = df.apply(_bound, axis=1)
     df["cycles_ratio"] = (df["sim_cycles"] / df["vela_cycles"].where(df["vela_cycles"] > 0)).astype(float)
+    df["compute_ratio"] = (df["sim_compute_cycles"] / df["vela_npu_cycles"].where(df["vela_npu_cycles"] > 0)).astype(float)
     df["cycles_ape_pct"] = _ape(df["sim_cycles"], df["vela_cycles"])
     df["offchip_read_ape_pct"] = _ape(df["sim_offchip_read_bytes"], df["vela_offchip_read_bytes"])
     df.insert(0, "model", run.model)

@@ -58,6 +58,15 @@ def test_debug_db_rows_are_the_per_layer_rows(run) -> None:
     assert 0 < r.layers["staging_bytes"].max() <= r.summary["sram_memory_used"] * 1024
 
 
+def test_npu_cycle_parts(run) -> None:
+    _, r = run
+    v = r.layers
+    # Vela's NPU cycles include the MAC cycles; ops with MACs have them and an OFM block.
+    assert (v["mac_cycles"] <= v["npu_cycles"]).all()
+    assert ((v["mac_cycles"] > 0) == (v["macs"] > 0)).all()
+    assert (v.loc[v["macs"] > 0, "ofm_block"].str.count("x") == 2).all()
+
+
 def test_every_vela_op_maps_to_a_tflite_op_of_the_same_type(run) -> None:
     key, r = run
     graph = load_graph(real_model(key))
