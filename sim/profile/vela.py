@@ -280,6 +280,7 @@ def compare_layers(run: VelaRun, sim_layers: pd.DataFrame) -> pd.DataFrame:
     df["compute_ratio"] = (df["sim_compute_cycles"] / df["vela_npu_cycles"].where(df["vela_npu_cycles"] > 0)).astype(float)
     df["cycles_ape_pct"] = _ape(df["sim_cycles"], df["vela_cycles"])
     df["offchip_read_ape_pct"] = _ape(df["sim_offchip_read_bytes"], df["vela_offchip_read_bytes"])
+    df["working_set_ape_pct"] = _ape(df["sim_working_set_bytes"], df["vela_staging_bytes"])
     df.insert(0, "model", run.model)
     return df
 
@@ -311,5 +312,6 @@ def compare_totals(run: VelaRun, layers: pd.DataFrame, sim_summary: pd.DataFrame
         "layer_cycles_spearman": spearman(timed["sim_cycles"], timed["vela_cycles"]),
         "layer_offchip_read_mape_pct": float(read["offchip_read_ape_pct"].mean()) if len(read) else float("nan"),
         "layer_offchip_read_spearman": spearman(read["sim_offchip_read_bytes"], read["vela_offchip_read_bytes"]),
+        "layer_working_set_median_ape_pct": float(timed["working_set_ape_pct"].median()) if len(timed) else float("nan"),
         "layer_working_set_spearman": spearman(timed["sim_working_set_bytes"], timed["vela_staging_bytes"]),
     }

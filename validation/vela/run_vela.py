@@ -127,7 +127,7 @@ def write_report(totals: pd.DataFrame, layers: pd.DataFrame, command: str, vela_
               "sim_peak_working_set_bytes", "sram_used_ape_pct"]]
     stats = t[["model", "layers_timed", "layer_cycles_mape_pct", "layer_cycles_median_ape_pct",
                "layer_cycles_spearman", "layer_offchip_read_mape_pct", "layer_offchip_read_spearman",
-               "layer_working_set_spearman", "vela_sram_bytes", "sim_sram_bytes"]]
+               "layer_working_set_median_ape_pct", "layer_working_set_spearman", "vela_sram_bytes", "sim_sram_bytes"]]
     worst = layers[layers["vela_cycles"] > 0].assign(abs_err=lambda d: (d["sim_cycles"] - d["vela_cycles"]).abs())
     worst = worst.sort_values("abs_err", ascending=False).head(12)[
         ["model", "index", "op_type", "vela_ops", "vela_bound", "vela_cycles", "vela_npu_cycles", "sim_cycles",
@@ -159,8 +159,8 @@ def write_report(totals: pd.DataFrame, layers: pd.DataFrame, command: str, vela_
         "Each TFLite operator collects the Vela ops lowered from it (fused activations, the ~30 "
         "elementwise ops of SOFTMAX); RESHAPE has no Vela op and is left out. Spearman's rho is over "
         "the operators Vela times.", "", markdown(stats), "",
-        "`layer_working_set_spearman` ranks edgesim's per-layer working set against Vela's staging "
-        "usage (the SRAM live while the op runs). "
+        "`layer_working_set_*` compare edgesim's per-layer working set with Vela's staging usage "
+        "(the SRAM live while the op runs). "
         "`vela_sram_bytes`/`sim_sram_bytes`: total SRAM read+write traffic. Vela counts every re-read of "
         "an IFM or weight block through its internal buffer, so expect it higher.", "",
         "## Where the off-chip traffic and the stalls come from", "",
