@@ -30,12 +30,11 @@ from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from sim import __version__
+from sim.api import load_hardware, simulate
+from sim.profile.vela import compare_layers, compare_totals, load_run, read_summary, system_config_ini
 
-from sim import __version__  # noqa: E402
-from sim.api import load_hardware, simulate  # noqa: E402
-from sim.profile.vela import compare_layers, compare_totals, load_run, read_summary, system_config_ini  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 HERE = Path(__file__).resolve().parent
 MODELS = ("ic_resnet8_int8", "vww_mobilenetv1_025_int8", "kws_dscnn_int8", "ad_fc_autoencoder_int8")
