@@ -45,7 +45,6 @@ bench-scalesim: $(STAMP)
 	$(BIN)/python scripts/bench_scalesim.py
 
 # Cross-check against Arm Vela (writes validation/vela/REPORT.md)
-.PHONY: vela
-vela: $(STAMP)
+validate-vela: $(STAMP)
 	bash validation/vela/setup.sh
 	$(BIN)/python validation/vela/run_vela.py
