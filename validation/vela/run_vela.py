@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     totals.to_csv(HERE / "totals.csv", index=False, float_format="%.4f")
     layers.drop(columns=["layer"]).to_csv(HERE / "layers.csv", index=False, float_format="%.4f")
     vela_layers.to_csv(HERE / "vela_layers.csv", index=False)
-    command = "python validation/vela/run_vela.py" + (" --golden" if args.golden else "")
+    command = " ".join(["python validation/vela/run_vela.py", *(argv if argv is not None else sys.argv[1:])])
     (HERE / "REPORT.md").write_text(write_report(totals, layers, command, version))
     if args.golden:
         refresh_golden(work, version)
