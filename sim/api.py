@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -76,19 +76,31 @@ def load_graph(model: ModelLike) -> Graph:
 
 
 def simulate(model: ModelLike, hardware: HardwareLike, *, dataflow: str = "best", compat: str | None = None,
-             overrides: Iterable[str] | Mapping[str, Any] | None = None, objective: str = "latency") -> SimResult:
+             overrides: Iterable[str] | Mapping[str, Any] | None = None, objective: str = "latency",
+             transforms: Sequence[str] | None = None) -> SimResult:
     """Simulate one inference of `model` on `hardware`.
 
     dataflow: ws, is, os or best (chosen per layer by `objective`); compat: None for
-    edgesim's own models, or the name of a peer simulator to reproduce.
+    edgesim's own models, or the name of a peer simulator to reproduce; transforms:
+    what-if graph transforms applied first, e.g. ["fuse", "prune:0.3"] (see sim.transforms).
     """
     graph = load_graph(model)
     hw = load_hardware(hardware, overrides)
+    if transforms:
+        from sim.transforms import apply_transforms
+        graph = apply_transforms(graph, transforms, hw)
     costs = schedule(graph, hw, dataflow=dataflow, compat=compat, objective=objective)
-    arena = plan_arena(graph, scratch=scratch_sizes(graph, hw)).arena_bytes
+    scratch = scratch_sizes(graph, hw)
+    arena = plan_arena(graph, scratch=scratch).arena_bytes
+    extra: dict[str, Any] = {"persistent_bytes": persistent_bytes_estimate(graph)}
+    if transforms:
+        from sim.transforms.pricing import price_transforms
+        costs, arena, more = price_transforms(graph, hw, costs, arena,
+                                              lambda bufs: plan_arena(graph, bufs, scratch=scratch).arena_bytes,
+                                              {"dataflow": dataflow, "compat": compat, "objective": objective})
+        extra.update(more)
     layers = layers_frame(costs, graph, hw)
-    summary = summary_frame(layers, graph, hw, dataflow=dataflow, arena_bytes=arena,
-                            extra={"persistent_bytes": persistent_bytes_estimate(graph)})
+    summary = summary_frame(layers, graph, hw, dataflow=dataflow, arena_bytes=arena, extra=extra)
     attrs = {"spec_hash": spec_hash(hw), "hardware": hw.name, "model": graph.name, "dataflow": dataflow,
              "compat": compat or ""}
     return SimResult(stamp(layers, **attrs), stamp(traffic_frame(costs), **attrs), stamp(summary, **attrs),

@@ -7,6 +7,7 @@ import argparse
 from sim.api import simulate
 from sim.cli.common import add_hw_options, out_dir, print_frame, write_frames
 from sim.schedule import DATAFLOW_CHOICES
+from sim.transforms import parse_transforms
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +18,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="systolic dataflow; best chooses per layer (default)")
     p.add_argument("--compat", default=None, help="reproduce a peer simulator (e.g. scalesim)")
     p.add_argument("--objective", default="latency", help="what `best` minimises: latency, energy, dram")
+    p.add_argument("--transform", action="append", default=[], metavar="NAME[:ARG][@LAYERS]", dest="transforms",
+                   help="what-if transform, applied in order (repeatable): fuse, cascade[:STRIPES], prune:FRACTION, "
+                        "sparse:FRACTION, quant:int8|int16|float32|weights-only, partition[:OP,OP]")
     p.add_argument("--out", default=None, help="directory for layers.csv, traffic.csv, summary.csv")
     p.add_argument("--format", default="table", choices=("table", "csv", "json"), help="stdout format")
     p.set_defaults(func=run)
@@ -37,12 +41,19 @@ def summary_text(res) -> str:  # noqa: ANN001 - SimResult
         f"write {s['dram_write_bytes'] / 1024:.1f} KiB",
         f"energy     {s['energy_uj']:.2f} uJ per inference",
     ]
+    if s.get("transforms", ""):
+        lines.append(f"transforms {s['transforms']}")
+    if "partitions" in s:
+        lines.append(f"partitions {s['partitions']} ({s['cpu_ops']} ops on the CPU, "
+                     f"{100 * s['cpu_latency_share']:.1f}% of latency incl. boundaries; "
+                     f"fragmentation {s['fragmentation']:.2f})")
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
+    transforms = parse_transforms(getattr(args, "transforms", None))
     res = simulate(args.model, args.hw, dataflow=args.dataflow, compat=args.compat, overrides=args.overrides,
-                   objective=args.objective)
+                   objective=args.objective, transforms=[t.text for t in transforms] or None)
     if args.format == "table":
         print(summary_text(res))
     else:

@@ -86,6 +86,44 @@ SUMMARY_COLUMNS = (
     Column("sram_write_bytes", "int", "B", "scratchpad writes, sum over layers"),
     Column("energy_uj", "float", "uJ", "energy per inference"),
     Column("persistent_bytes", "int", "B", "estimated TFLM persistent (tail) allocations, apart from arena_bytes"),
+    Column("transforms", "str", "", "what-if transforms applied to the model, in order, joined by +"),
+)
+
+# Columns added by what-if transforms (sim/transforms) when the transform is applied.
+TRANSFORM_LAYER_COLUMNS = (
+    Column("delegate", "str", "", "partition: unit the op was assigned to (npu or cpu)"),
+    Column("partition", "int", "", "partition: index of the op's partition in execution order"),
+    Column("boundary_cycles", "int", "cycles", "partition: sync + copy cycles charged where a tensor crosses units"),
+    Column("boundary_bytes", "int", "B", "partition: bytes of activations crossing into this op from the other unit"),
+    Column("weight_storage_bytes", "int", "B", "sparse: stored weight bytes (non-zeros + bitmask) plus bias"),
+    Column("recompute", "float", "", "cascade: rows computed over output rows (halo recompute factor, >= 1)"),
+    Column("recompute_macs", "int", "MAC", "cascade: MACs spent recomputing halo rows"),
+)
+TRANSFORM_SUMMARY_COLUMNS = (
+    Column("partitions", "int", "", "partition: runs of consecutive ops on one unit"),
+    Column("cpu_ops", "int", "", "partition: ops that fall back to the CPU"),
+    Column("cpu_latency_share", "float", "", "partition: share of latency spent on CPU ops and their boundaries"),
+    Column("boundary_cycles", "int", "cycles", "partition: total sync + copy cycles at unit boundaries"),
+    Column("fragmentation", "float", "", "partition: (partitions - 1) / (non-view ops - 1); 0 = one partition"),
+    Column("weight_storage_bytes", "int", "B", "sparse: stored bytes of all weights and biases"),
+    Column("recompute_macs", "int", "MAC", "cascade: total MACs spent recomputing halos"),
+)
+
+# results.csv of `edgesim sweep`: one row per design point and model.
+SWEEP_COLUMNS = (
+    Column("<PATH>", "any", "", "each --vary PATH, named exactly as given, holding the point's value"),
+    Column("model", "str", "", "model as given to --model"),
+    Column("point", "int", "", "index of the design point in the grid (row-major over --vary in order)"),
+    Column("latency_ms", "float", "ms", "as in summary.csv"),
+    Column("energy_uj", "float", "uJ", "as in summary.csv"),
+    Column("peak_working_set_bytes", "int", "B", "as in summary.csv"),
+    Column("dram_read_bytes", "int", "B", "as in summary.csv"),
+    Column("dram_write_bytes", "int", "B", "as in summary.csv"),
+    Column("latency_cycles", "int", "cycles", "as in summary.csv"),
+    Column("arena_bytes", "int", "B", "as in summary.csv"),
+    Column("utilization", "float", "", "as in summary.csv"),
+    Column("cost_model", "str", "", "as in summary.csv"),
+    Column("transforms", "str", "", "as in summary.csv"),
 )
 
 PROFILE_COLUMNS = (  # ops.csv from `edgesim import-log` / `edgesim bench`

@@ -92,6 +92,7 @@ def summary_frame(layers: pd.DataFrame, graph: Graph, hw: Hardware, *, dataflow:
         "dram_read_bytes": int(total["dram_read_bytes"]), "dram_write_bytes": int(total["dram_write_bytes"]),
         "sram_read_bytes": int(total["sram_read_bytes"]), "sram_write_bytes": int(total["sram_write_bytes"]),
         "energy_uj": float(total["energy_pj"]) * 1e-6,
+        "transforms": "+".join(getattr(graph, "transforms", [])),
         **(extra or {}),
     }
     return _frame({k: [v] for k, v in row.items()}, SUMMARY_COLUMNS)

@@ -127,6 +127,12 @@ class SystolicArray:
                                                    doc="off-chip -> ifm partition bandwidth; 0 = the off-chip memory's")
     filter_fill_bytes_per_cycle: float = spec_field(0.0, check=NONNEG,
                                                     doc="off-chip -> weights partition bandwidth; 0 = the off-chip memory's")
+    sparse_weights: bool = spec_field(False, doc="skips zero weights: compressed weight traffic, MAC cycles "
+                                                "scale with weight density")
+    delegate_sync_cycles: int = spec_field(1000, check=NONNEG,
+                                           doc="cycles to hand a partition to the NPU and get control back "
+                                               "(driver call, cache maintenance, interrupt); assumed order of "
+                                               "magnitude, set it from a measurement")
 
     @property
     def peak_macs_per_cycle(self) -> float:
