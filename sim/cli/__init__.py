@@ -13,7 +13,7 @@ import sys
 from sim import __version__
 from sim.errors import SimError
 
-COMMANDS = ["run", "check", "import-log", "crosscheck", "bench", "calibrate", "jitter"]
+COMMANDS = ["run", "check", "import-log", "crosscheck", "bench", "calibrate", "jitter", "sweep", "compare"]
 
 
 class _Parser(argparse.ArgumentParser):

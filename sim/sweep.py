@@ -1,0 +1,388 @@
+"""Design-space sweeps: a full grid of hardware points x models, on Dask, resumable.
+
+A sweep varies spec fields (`--vary PATH=v1,v2,...`, the same PATHs `--set` takes) over
+their Cartesian product and simulates every model at every point. Points are cut into
+chunks of a fixed size recorded in the output directory's `sweep.json`; each chunk is one
+Dask task, and the client writes each finished chunk to `chunks/` as it arrives (write to
+a temporary name, then rename, so a chunk file is complete or absent). Rerunning with the
+same `--out` skips chunks already on disk, so an interrupted sweep resumes without
+recomputing or duplicating a point; a task lost with a dying worker is rerun by the Dask
+scheduler, so no point is lost either.
+
+A point is priced by `sim.api.simulate` with the point's values as `--set` overrides, so it
+gives exactly what `edgesim run --set ...` gives. When a cost model offers a batch
+function that prices many points of one spec at once (`evaluate_points(graph, base_hw,
+points)` in `sim.cost.systolic`), whole chunks go through it instead, as ZigZag and
+Timeloop sweeps amortise the workload analysis over hardware points.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import itertools
+import json
+import logging
+import math
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import SimError, SpecError
+from sim.graph.ir import Graph
+from sim.spec.load import load_hardware, parse_overrides
+from sim.spec.model import Hardware
+
+log = logging.getLogger(__name__)
+
+FAULT_ENV = "EDGESIM_SWEEP_FAULT"  # testing hook: directory; the first task to run kills its worker
+MAX_CHUNK_POINTS = 256
+
+
+@dataclass(frozen=True)
+class Vary:
+    """One `--vary PATH=v1,v2,...`: the spec path and its values as text (parsed like --set)."""
+
+    path: str
+    values: tuple[str, ...]
+
+
+def parse_vary(text: str) -> Vary:
+    path, eq, values = text.partition("=")
+    items = tuple(v.strip() for v in values.split(",") if v.strip())
+    if not eq or not path.strip() or not items:
+        raise SimError(f"--vary {text!r}: expected PATH=v1,v2,... e.g. compute.rows=8,16,32")
+    return Vary(path.strip(), items)
+
+
+def grid(varies: Sequence[Vary]) -> list[tuple[str, ...]]:
+    """Every combination, row-major over the --vary options in the order given."""
+    return list(itertools.product(*(v.values for v in varies)))
+
+
+@dataclass
+class SweepPlan:
+    """What a sweep computes; stored as `sweep.json` so a rerun can check it resumes the same sweep."""
+
+    hw: str
+    vary: list[tuple[str, list[str]]]
+    models: list[str]
+    transforms: list[str] = field(default_factory=list)
+    dataflow: str = "best"
+    chunk_points: int = 0
+
+    @property
+    def varies(self) -> list[Vary]:
+        return [Vary(p, tuple(v)) for p, v in self.vary]
+
+    def key(self) -> str:
+        d = asdict(self)
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def chunk_points(points: int, workers_hint: int = 64) -> int:
+    """Points per task: enough tasks to balance any cluster, few enough to keep overhead low.
+    Depends on the grid only, so a rerun cuts the same chunks whatever the cluster."""
+    return max(1, min(MAX_CHUNK_POINTS, math.ceil(points / workers_hint)))
+
+
+# --- pricing one chunk (runs on the workers) ------------------------------------------------
+
+@functools.lru_cache(maxsize=16)
+def _graph(model: str) -> Graph:
+    from sim.api import load_graph
+    return load_graph(model)
+
+
+@functools.lru_cache(maxsize=4)
+def _base(hw: str) -> Hardware:
+    return load_hardware(hw)
+
+
+def batch_evaluator(hw: Hardware, transforms: Sequence[str]) -> Callable[..., Any] | None:
+    """The cost model's vectorised many-points function, if it has one for this kind of spec.
+
+    Transforms that adjust costs after scheduling (partition, sparse, cascade) need the
+    per-point path; graph-only transforms are applied before the batch call."""
+    if not hw.is_systolic or any(t.split(":")[0].strip() in ("partition", "sparse", "cascade") for t in transforms):
+        return None
+    try:
+        mod = importlib.import_module("sim.cost.systolic")
+    except ImportError:
+        return None
+    return getattr(mod, "evaluate_points", None)
+
+
+def _summary_row(summary: pd.DataFrame) -> dict[str, Any]:
+    row = summary.iloc[0].to_dict()
+    row.pop("model", None)
+    return row
+
+
+def evaluate_chunk(plan: SweepPlan, model: str, indices: Sequence[int]) -> pd.DataFrame:
+    """Rows for `model` at the grid points `indices` (one Dask task)."""
+    _maybe_fault()
+    from sim.api import simulate
+    varies = plan.varies
+    combos = grid(varies)
+    graph = _graph(model)
+    base = _base(plan.hw)
+    rows: list[dict[str, Any]] = []
+    points = [{v.path: value for v, value in zip(varies, combos[i])} for i in indices]
+    batch = batch_evaluator(base, plan.transforms) if plan.dataflow == "best" else None
+    if batch is not None:
+        rows = _batch_rows(batch, graph, base, plan, points)
+    if not rows:
+        for point in points:
+            overrides = parse_overrides([f"{k}={v}" for k, v in point.items()])
+            try:
+                res = simulate(graph, base, overrides=overrides, dataflow=plan.dataflow,
+                               transforms=plan.transforms or None)
+                rows.append({**_summary_row(res.summary), "error": ""})
+            except SimError as exc:
+                rows.append({"error": str(exc)})
+    out = []
+    for i, point, row in zip(indices, points, rows):
+        clean = {k: v for k, v in row.items() if k not in point}
+        out.append({**point, "model": model, "point": i, **clean})
+    return pd.DataFrame(out)
+
+
+def _batch_rows(batch: Callable[..., Any], graph: Graph, base: Hardware, plan: SweepPlan,
+                points: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Rows from the batch function, or [] to fall back to per-point simulate()."""
+    if plan.transforms:
+        from sim.transforms import apply_transforms
+        graph = apply_transforms(graph, plan.transforms, base)
+    parsed = [parse_overrides([f"{k}={v}" for k, v in p.items()]) for p in points]
+    try:
+        result = batch(graph, base, parsed)
+    except (TypeError, NotImplementedError) as exc:
+        log.info("batch path unavailable (%s); pricing point by point", exc)
+        return []
+    frame = result if isinstance(result, pd.DataFrame) else pd.DataFrame(list(result))
+    frame = frame.drop(columns=["model"], errors="ignore")
+    frame["transforms"] = "+".join(graph.transforms)
+    frame["error"] = ""
+    return frame.to_dict("records")
+
+
+def _maybe_fault() -> None:
+    """Kill this worker process once if $EDGESIM_SWEEP_FAULT names a directory (tests use it to
+    check that a dying worker loses no point)."""
+    where = os.environ.get(FAULT_ENV)
+    if not where:
+        return
+    marker = Path(where) / "killed"
+    try:
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return
+    os.close(fd)
+    os._exit(70)
+
+
+# --- the client: plan, resume, submit, collect ----------------------------------------------
+
+def _chunk_file(out: Path, model_index: int, chunk: int) -> Path:
+    return out / "chunks" / f"m{model_index:02d}-c{chunk:06d}.csv"
+
+
+def prepare(out: Path, plan: SweepPlan) -> SweepPlan:
+    """Write `sweep.json`, or check the one there describes the same sweep (then resume)."""
+    manifest = out / "sweep.json"
+    (out / "chunks").mkdir(parents=True, exist_ok=True)
+    if manifest.exists():
+        try:
+            old = SweepPlan(**json.loads(manifest.read_text()))
+        except (TypeError, ValueError):
+            raise SpecError(str(manifest), "", "a sweep manifest written by edgesim sweep", "something else") from None
+        plan.chunk_points = old.chunk_points
+        if old.key() != plan.key():
+            raise SimError(f"--out {out}: holds a different sweep (see {manifest}); expected the same --hw, --vary, "
+                           f"--model, --transform and --dataflow to resume, or another --out")
+        return old
+    tmp = manifest.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(plan), indent=2))
+    os.replace(tmp, manifest)
+    return plan
+
+
+def pending_chunks(out: Path, plan: SweepPlan) -> tuple[list[tuple[int, int, list[int]]], int]:
+    """(model index, chunk index, point indices) of chunks not yet on disk, and points done."""
+    total = len(grid(plan.varies))
+    size = plan.chunk_points
+    todo, done = [], 0
+    for m in range(len(plan.models)):
+        for c, start in enumerate(range(0, total, size)):
+            idx = list(range(start, min(start + size, total)))
+            if _chunk_file(out, m, c).exists():
+                done += len(idx)
+            else:
+                todo.append((m, c, idx))
+    return todo, done
+
+
+def _write_chunk(out: Path, m: int, c: int, frame: pd.DataFrame) -> None:
+    path = _chunk_file(out, m, c)
+    tmp = path.with_suffix(".part")
+    frame.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def collect(out: Path, plan: SweepPlan) -> pd.DataFrame:
+    """All chunk files, one row per (model, point), in grid order."""
+    files = sorted((out / "chunks").glob("m*-c*.csv"))
+    frames = [pd.read_csv(f, keep_default_na=False, na_values=[""], dtype={v.path: str for v in plan.varies})
+              for f in files]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if df.empty:
+        return df
+    order = {m: i for i, m in enumerate(plan.models)}
+    df = df.drop_duplicates(subset=["model", "point"], keep="first")
+    df = df.sort_values(by=["model", "point"], key=lambda s: s.map(order) if s.name == "model" else s)
+    first = [v.path for v in plan.varies] + ["model", "point"]
+    return df[first + [c for c in df.columns if c not in first]].reset_index(drop=True)
+
+
+def pareto_mask(values: np.ndarray) -> np.ndarray:
+    """True for rows no other row dominates (<= in every column, < in one); NaN rows excluded."""
+    n = len(values)
+    ok = ~np.isnan(values).any(axis=1)
+    keep = ok.copy()
+    v = values[ok]
+    idx = np.flatnonzero(ok)
+    for start in range(0, len(v), 512):
+        block = v[start:start + 512]
+        le = (v[None, :, :] <= block[:, None, :]).all(axis=2)
+        lt = (v[None, :, :] < block[:, None, :]).any(axis=2)
+        dominated = (le & lt).any(axis=1)
+        keep[idx[start:start + 512][dominated]] = False
+    return keep if n else np.zeros(0, dtype=bool)
+
+
+def pareto(df: pd.DataFrame, objectives: Sequence[str]) -> pd.DataFrame:
+    parts = []
+    for _, g in df.groupby("model", sort=False):
+        mask = pareto_mask(g[list(objectives)].to_numpy(dtype=float))
+        parts.append(g[mask].sort_values(list(objectives)))
+    return pd.concat(parts, ignore_index=True) if parts else df.iloc[0:0]
+
+
+def plot_pareto(df: pd.DataFrame, front: pd.DataFrame, objectives: Sequence[str], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    x, y = (objectives[0], objectives[1]) if len(objectives) > 1 else ("point", objectives[0])
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for i, (model, g) in enumerate(df.groupby("model", sort=False)):
+        color = f"C{i % 10}"
+        ax.scatter(g[x], g[y], s=6, alpha=0.25, color=color)
+        f = front[front["model"] == model].sort_values(x)
+        ax.plot(f[x], f[y], "o-", color=color, ms=4, label=f"{model} ({len(f)} on front)")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    if len(df) and (df[x] > 0).all() and df[x].max() / max(df[x].min(), 1e-30) > 100:
+        ax.set_xscale("log")
+    if len(df) and (df[y] > 0).all() and df[y].max() / max(df[y].min(), 1e-30) > 100:
+        ax.set_yscale("log")
+    ax.set_title("Pareto front per model (lower is better)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _client(scheduler: str | None, workers: int | None) -> Any:
+    from dask.distributed import Client, LocalCluster
+    if scheduler:
+        return Client(scheduler), None
+    if not log.isEnabledFor(logging.INFO):  # Dask's own INFO chatter only with -v
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+    n = workers or os.cpu_count() or 1
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                           silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def run_sweep(plan: SweepPlan, out: Path, objectives: Sequence[str], *, scheduler: str | None = None,
+              workers: int | None = None, progress: bool = True, inline: bool = False) -> dict[str, Any]:
+    """Compute every pending chunk, then write results.csv, pareto.csv and pareto.png.
+
+    inline: run chunks in this process without Dask (debugging; still resumable)."""
+    points = len(grid(plan.varies))
+    if not plan.chunk_points:
+        plan.chunk_points = chunk_points(points)
+    plan = prepare(out, plan)
+    todo, done = pending_chunks(out, plan)
+    total = points * len(plan.models)
+    from tqdm import tqdm
+    bar = tqdm(total=total, initial=done, unit="pt", desc="sweep", disable=not progress, smoothing=0.1)
+    if done:
+        log.warning("resuming %s: %d of %d points already done", out, done, total)
+    if todo and inline:
+        for m, c, idx in todo:
+            _write_chunk(out, m, c, evaluate_chunk(plan, plan.models[m], idx))
+            bar.update(len(idx))
+    elif todo:
+        from dask.distributed import as_completed
+        client, cluster = _client(scheduler, workers)
+        try:
+            futures = {}
+            for m, c, idx in todo:
+                fut = client.submit(evaluate_chunk, plan, plan.models[m], idx, pure=False, retries=2,
+                                    key=f"edgesim-sweep-{plan.key()}-m{m}-c{c}")
+                futures[fut] = (m, c, len(idx))
+            for fut in as_completed(futures):
+                m, c, n = futures[fut]
+                _write_chunk(out, m, c, fut.result())
+                bar.update(n)
+        finally:
+            bar.close()
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    bar.close()
+    df = collect(out, plan)
+    missing = set(objectives) - set(df.columns)
+    if missing:
+        raise SimError(f"--objective: expected columns of results.csv, got {', '.join(sorted(missing))}")
+    df.to_csv(out / "results.csv", index=False)
+    good = df[df["error"].fillna("") == ""] if "error" in df.columns else df
+    front = pareto(good, objectives)
+    front.to_csv(out / "pareto.csv", index=False)
+    plot_pareto(good, front, objectives, out / "pareto.png")
+    return {"points": points, "models": len(plan.models), "rows": len(df), "pareto_rows": len(front),
+            "errors": int((df.get("error", pd.Series(dtype=str)).fillna("") != "").sum()), "resumed_points": done}
+
+
+def check_plan(plan: SweepPlan) -> None:
+    """Fail fast, with one line, on a bad model, spec, path or value before any work starts."""
+    from sim.api import load_graph
+    from sim.transforms import parse_transforms
+    parse_transforms(plan.transforms)
+    base = load_hardware(plan.hw)
+    for m in plan.models:
+        load_graph(m)
+    for v in plan.varies:
+        for value in v.values:
+            try:
+                load_hardware(base, parse_overrides([f"{v.path}={value}"]))
+            except SpecError as exc:
+                raise SpecError(f"--vary {v.path}", exc.field, exc.expected, exc.got) from None
+
+
+def objectives_of(text: str) -> list[str]:
+    names = [o.strip() for o in text.split(",") if o.strip()]
+    if not names:
+        raise SimError(f"--objective {text!r}: expected column names such as latency_ms,energy_uj")
+    return names
+
+
+def as_list(items: Iterable[str] | None) -> list[str]:
+    return list(items or [])
