@@ -353,12 +353,18 @@ def run_sweep(plan: SweepPlan, out: Path, objectives: Sequence[str], *, schedule
     if missing:
         raise SimError(f"--objective: expected columns of results.csv, got {', '.join(sorted(missing))}")
     df.to_csv(out / "results.csv", index=False)
-    good = df[df["error"].fillna("") == ""] if "error" in df.columns else df
+    errors = df["error"].map(_text) if "error" in df.columns else pd.Series("", index=df.index)
+    good = df[errors == ""]
     front = pareto(good, objectives)
     front.to_csv(out / "pareto.csv", index=False)
     plot_pareto(good, front, objectives, out / "pareto.png")
     return {"points": points, "models": len(plan.models), "rows": len(df), "pareto_rows": len(front),
-            "errors": int((df.get("error", pd.Series(dtype=str)).fillna("") != "").sum()), "resumed_points": done}
+            "errors": int((errors != "").sum()), "resumed_points": done}
+
+
+def _text(value: Any) -> str:
+    """A CSV cell as text; empty cells read back as NaN."""
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def check_plan(plan: SweepPlan) -> None:
