@@ -5,7 +5,10 @@ connected layer (bias add, activation, requantization) into the layer itself, as
 converter and Vela's graph optimiser do: the intermediate tensor is never written and read
 back, and the layer is priced as one operator whose output is the epilogue's output. The
 fused steps are listed in `op.attrs["fused_epilogue"]` so cost models can price the
-epilogue (Ethos-U runs it in the output unit at no extra cycle).
+epilogue (Ethos-U runs it in the output unit at no extra cycle). The epilogue's constants
+(bias, scale) stay out of the layer's inputs, so they are counted as they were before
+fusion (cost models price elementwise constants as parameters, not streamed weights);
+their size is kept in `op.attrs["epilogue_const_bytes"]`.
 
 Layer fusion cascades a chain of spatial layers through the scratchpad in row stripes:
 each stripe of the chain's last output is produced from only the input rows it needs,
@@ -69,8 +72,9 @@ def fuse_operators(graph: Graph) -> Graph:
             out = nxt.outputs[0]
         if out != op.outputs[0]:
             replaced[op.name] = dataclasses.replace(
-                op, inputs=(*op.inputs, *consts), outputs=(out,),
-                attrs={**op.attrs, "fused_epilogue": tuple(epilogue), "fused_activation": act})
+                op, outputs=(out,),
+                attrs={**op.attrs, "fused_epilogue": tuple(epilogue), "fused_activation": act,
+                       "epilogue_const_bytes": sum(graph.tensors[t].nbytes for t in consts)})
     ops = [replaced.get(op.name, op) for op in graph.ops if op.name not in removed]
     return rebuild(graph, ops, graph.tensors, f"fuse({len(removed)})")
 
