@@ -155,3 +155,21 @@ def memory_whatifs(model: ModelLike, hardware: HardwareLike | None = None, *, pa
             "peak_live_bytes": peak_live_bytes(graph, scratch),
             "inplace_arena_bytes": plan_arena(graph, scratch=scratch, alias=alias).arena_bytes,
             "patch_peak_bytes": patch_peak_bytes(graph, patches, patch_layers, scratch)}
+
+
+def sweep(hardware: str | os.PathLike[str], vary: Mapping[str, Iterable[Any]], models: Iterable[str], out: str | os.PathLike[str],
+          *, objectives: Sequence[str] = ("latency_ms", "energy_uj"), transforms: Sequence[str] | None = None,
+          dataflow: str = "best", scheduler: str | None = None, workers: int | None = None,
+          progress: bool = True) -> pd.DataFrame:
+    """`edgesim sweep` from Python: every combination of `vary` (spec path -> values) for
+    every model, on Dask; writes results.csv, pareto.csv and pareto.png under `out` (rerun
+    with the same `out` to resume) and returns the results frame."""
+    from sim.sweep import SweepPlan, check_plan, run_sweep
+    plan = SweepPlan(hw=str(hardware), vary=[(p, [str(v) for v in vals]) for p, vals in vary.items()],
+                     models=[str(m) for m in models], transforms=list(transforms or []), dataflow=dataflow)
+    check_plan(plan)
+    directory = Path(out)
+    directory.mkdir(parents=True, exist_ok=True)
+    run_sweep(plan, directory, list(objectives), scheduler=scheduler, workers=workers, progress=progress)
+    return pd.read_csv(directory / "results.csv", keep_default_na=False, na_values=[""],
+                       dtype={p: str for p in vary})

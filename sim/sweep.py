@@ -109,7 +109,8 @@ def batch_evaluator(hw: Hardware, transforms: Sequence[str]) -> Callable[..., An
 
     Transforms that adjust costs after scheduling (partition, sparse, cascade) need the
     per-point path; graph-only transforms are applied before the batch call."""
-    if not hw.is_systolic or any(t.split(":")[0].strip() in ("partition", "sparse", "cascade") for t in transforms):
+    if not hw.is_systolic or any(t.split(":")[0].strip() in ("partition", "sparse", "cascade") for t in transforms) \
+            or os.environ.get("EDGESIM_SWEEP_BATCH", "1") == "0":
         return None
     try:
         mod = importlib.import_module("sim.cost.systolic")
@@ -127,25 +128,15 @@ def _summary_row(summary: pd.DataFrame) -> dict[str, Any]:
 def evaluate_chunk(plan: SweepPlan, model: str, indices: Sequence[int]) -> pd.DataFrame:
     """Rows for `model` at the grid points `indices` (one Dask task)."""
     _maybe_fault()
-    from sim.api import simulate
     varies = plan.varies
     combos = grid(varies)
     graph = _graph(model)
     base = _base(plan.hw)
-    rows: list[dict[str, Any]] = []
     points = [{v.path: value for v, value in zip(varies, combos[i])} for i in indices]
-    batch = batch_evaluator(base, plan.transforms) if plan.dataflow == "best" else None
-    if batch is not None:
-        rows = _batch_rows(batch, graph, base, plan, points)
+    batch = batch_evaluator(base, plan.transforms)
+    rows = _batch_rows(batch, graph, base, plan, points) if batch is not None else []
     if not rows:
-        for point in points:
-            overrides = parse_overrides([f"{k}={v}" for k, v in point.items()])
-            try:
-                res = simulate(graph, base, overrides=overrides, dataflow=plan.dataflow,
-                               transforms=plan.transforms or None)
-                rows.append({**_summary_row(res.summary), "error": ""})
-            except SimError as exc:
-                rows.append({"error": str(exc)})
+        rows = [_simulate_point(graph, base, plan, point) for point in points]
     out = []
     for i, point, row in zip(indices, points, rows):
         clean = {k: v for k, v in row.items() if k not in point}
@@ -153,23 +144,61 @@ def evaluate_chunk(plan: SweepPlan, model: str, indices: Sequence[int]) -> pd.Da
     return pd.DataFrame(out)
 
 
+def _simulate_point(graph: Graph, base: Hardware, plan: SweepPlan, point: dict[str, str]) -> dict[str, Any]:
+    from sim.api import simulate
+    overrides = parse_overrides([f"{k}={v}" for k, v in point.items()])
+    try:
+        res = simulate(graph, base, overrides=overrides, dataflow=plan.dataflow, transforms=plan.transforms or None)
+    except SimError as exc:
+        return {"error": str(exc)}
+    return {**_summary_row(res.summary), "error": ""}
+
+
 def _batch_rows(batch: Callable[..., Any], graph: Graph, base: Hardware, plan: SweepPlan,
                 points: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """Rows from the batch function, or [] to fall back to per-point simulate()."""
+    """Summary rows from the cost model's batch function, or [] to price point by point.
+
+    The batch function returns the point-dependent totals; the columns that depend on the
+    graph and spec only (hardware, cost_model, layers, arena_bytes, weight_bytes, ...) come
+    from `simulate` at the chunk's first point, which also checks the batch agrees with
+    `simulate` there: on any difference the chunk is priced point by point."""
+    first = _simulate_point(graph, base, plan, points[0])
+    if first.get("error"):
+        return []
+    g = graph
     if plan.transforms:
         from sim.transforms import apply_transforms
-        graph = apply_transforms(graph, plan.transforms, base)
+        g = apply_transforms(graph, plan.transforms, base)
     parsed = [parse_overrides([f"{k}={v}" for k, v in p.items()]) for p in points]
+    arrays = {k: np.asarray([p[k] for p in parsed], dtype=float) for k in parsed[0]}
     try:
-        result = batch(graph, base, parsed)
-    except (TypeError, NotImplementedError) as exc:
-        log.info("batch path unavailable (%s); pricing point by point", exc)
+        frame = batch(g, base, arrays, dataflow=plan.dataflow)
+    except (SimError, TypeError, ValueError, NotImplementedError) as exc:
+        log.info("batch pricing unavailable for this chunk (%s); pricing point by point", exc)
         return []
-    frame = result if isinstance(result, pd.DataFrame) else pd.DataFrame(list(result))
-    frame = frame.drop(columns=["model"], errors="ignore")
-    frame["transforms"] = "+".join(graph.transforms)
-    frame["error"] = ""
-    return frame.to_dict("records")
+    frame = pd.DataFrame(frame).drop(columns=list(arrays), errors="ignore")
+    rows = []
+    for i, rec in enumerate(frame.to_dict("records")):
+        row = dict(first)
+        row.update(rec)
+        hw_vals = {**{"clock_hz": base.clock_hz, "compute.rows": getattr(base.compute, "rows", 1),
+                      "compute.cols": getattr(base.compute, "cols", 1)}, **{k: v[i] for k, v in arrays.items()}}
+        cycles = int(row["latency_cycles"])
+        mpc = float(row["macs"]) / cycles if cycles else 0.0
+        row.update(clock_hz=float(hw_vals["clock_hz"]), macs_per_cycle=mpc,
+                   utilization=mpc / float(hw_vals["compute.rows"] * hw_vals["compute.cols"]))
+        rows.append(row)
+    if any(_differs(rows[0].get(k), v) for k, v in first.items()):
+        bad = [k for k, v in first.items() if _differs(rows[0].get(k), v)]
+        log.warning("batch pricing differs from simulate() in %s; pricing this chunk point by point", ", ".join(bad))
+        return []
+    return rows
+
+
+def _differs(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float, np.integer, np.floating)) and isinstance(b, (int, float, np.integer, np.floating)):
+        return not (a == b or (math.isnan(float(a)) and math.isnan(float(b))))
+    return a != b
 
 
 def _maybe_fault() -> None:

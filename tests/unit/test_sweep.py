@@ -151,3 +151,37 @@ def test_a_dying_worker_loses_no_point(tmp_path: Path) -> None:
     run = _run_summary(tmp_path, "mlperf-kws", "systolic-32x32",
                        [f"compute.rows={row['compute.rows']}", f"memories.sram.size_bytes={row['memories.sram.size_bytes']}"])
     _same_as_run(row, run, skip=set())
+
+
+def _fake_batch(wrong: bool = False):
+    """A stand-in for a cost model's evaluate_points: simulate per point, documented columns only."""
+    from sim.api import simulate
+
+    def evaluate_points(graph, base_hw, points, *, dataflow="best"):  # noqa: ANN001
+        n = len(next(iter(points.values())))
+        rows = []
+        for i in range(n):
+            s = simulate(graph, base_hw, overrides={k: v[i].item() for k, v in points.items()}, dataflow=dataflow)
+            rows.append({**{k: v[i] for k, v in points.items()},
+                         **{c: s.summary[c].iloc[0] for c in ("latency_cycles", "latency_ms", "compute_cycles",
+                                                              "stall_cycles", "dram_read_bytes", "dram_write_bytes",
+                                                              "sram_read_bytes", "sram_write_bytes", "energy_uj",
+                                                              "peak_working_set_bytes", "macs")}})
+            if wrong:
+                rows[-1]["latency_cycles"] += 1
+        return pd.DataFrame(rows)
+    return evaluate_points
+
+
+@pytest.mark.parametrize("wrong", [False, True])
+def test_batch_path_rows_equal_per_point_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wrong: bool) -> None:
+    import sim.sweep as sweep_mod
+    plan = SweepPlan(hw="systolic-32x32", vary=[("compute.rows", ["8", "16"]), ("clock_hz", ["2e8", "1e9"])],
+                     models=["mlperf-kws"], chunk_points=4)
+    reference = sweep_mod.evaluate_chunk(plan, "mlperf-kws", [0, 1, 2, 3])
+    calls = []
+    fake = _fake_batch(wrong)
+    monkeypatch.setattr(sweep_mod, "batch_evaluator", lambda hw, t: lambda *a, **k: calls.append(1) or fake(*a, **k))
+    batched = sweep_mod.evaluate_chunk(plan, "mlperf-kws", [0, 1, 2, 3])
+    assert calls == [1]
+    pd.testing.assert_frame_equal(batched[reference.columns].astype(str), reference.astype(str))
