@@ -48,11 +48,9 @@ def mcu_under_256k(models: list[str]) -> None:
     for core, spec in (("Cortex-M4", _spec("stm32l4r5", "psoc62", "stm32h7a3")),
                        ("Cortex-M7", _spec("stm32f746", "stm32h7a3"))):
         hw = api.load_hardware(spec, {"memories.sram.size_bytes": SRAM_LIMIT, "kernels": "cmsis-nn"})
-        if hw.compute.core != core.lower():
-            print(f" {core}: no {core} spec is bundled on this branch"
-                  + ("" if spec not in shown else f"; {spec} is shown once"))
-            if spec in shown:
-                continue
+        if hw.compute.core != core.lower() or spec in shown:
+            print(f" {core}: no {core} spec is bundled on this branch")
+            continue
         shown.add(spec)
         print(f" {core}: {spec} ({hw.compute.core}, {hw.clock_hz / 1e6:g} MHz), SRAM limited to 256 KiB, "
               f"kernels {hw.kernels}")
