@@ -164,7 +164,8 @@ def sweep(hardware: str | os.PathLike[str], vary: Mapping[str, Iterable[Any]], m
     """`edgesim sweep` from Python: every combination of `vary` (spec path -> values) for
     every model, on Dask; writes results.csv, pareto.csv and pareto.png under `out` (rerun
     with the same `out` to resume) and returns the results frame."""
-    from sim.sweep import SweepPlan, check_plan, run_sweep
+    from sim.sweep import SweepPlan, check_plan, objectives_of, run_sweep
+    objectives = objectives_of(",".join(objectives))
     plan = SweepPlan(hw=str(hardware), vary=[(p, [str(v) for v in vals]) for p, vals in vary.items()],
                      models=[str(m) for m in models], transforms=list(transforms or []), dataflow=dataflow)
     check_plan(plan)

@@ -177,6 +177,11 @@ def _batch_rows(batch: Callable[..., Any], graph: Graph, base: Hardware, plan: S
         log.info("batch pricing unavailable for this chunk (%s); pricing point by point", exc)
         return []
     frame = pd.DataFrame(frame).drop(columns=list(arrays), errors="ignore")
+    derived = {"clock_hz", "macs_per_cycle", "utilization"}
+    unknown = set(first) - set(frame.columns) - POINT_INDEPENDENT - derived - set(points[0])
+    if unknown:
+        log.warning("batch pricing gives no %s; pricing point by point", ", ".join(sorted(unknown)))
+        return []
     rows = []
     for i, rec in enumerate(frame.to_dict("records")):
         row = dict(first)
@@ -193,6 +198,11 @@ def _batch_rows(batch: Callable[..., Any], graph: Graph, base: Hardware, plan: S
         log.warning("batch pricing differs from simulate() in %s; pricing this chunk point by point", ", ".join(bad))
         return []
     return rows
+
+
+# Summary columns that depend on the graph and the spec's fixed parts only, not on a point.
+POINT_INDEPENDENT = frozenset({"hardware", "dataflow", "cost_model", "layers", "arena_bytes", "weight_bytes",
+                               "transforms", "error"})
 
 
 def _differs(a: Any, b: Any) -> bool:
@@ -413,9 +423,14 @@ def check_plan(plan: SweepPlan) -> None:
 
 
 def objectives_of(text: str) -> list[str]:
+    """Pareto objectives: numeric summary columns (minimised)."""
+    from sim.report.columns import SUMMARY_COLUMNS, TRANSFORM_SUMMARY_COLUMNS
+    numeric = [c.name for c in (*SUMMARY_COLUMNS, *TRANSFORM_SUMMARY_COLUMNS) if c.dtype in ("int", "float")]
     names = [o.strip() for o in text.split(",") if o.strip()]
-    if not names:
-        raise SimError(f"--objective {text!r}: expected column names such as latency_ms,energy_uj")
+    bad = [n for n in names if n not in numeric]
+    if not names or bad:
+        raise SimError(f"--objective {text!r}: expected numeric results.csv columns such as latency_ms,energy_uj "
+                       f"(one of {', '.join(dict.fromkeys(numeric))})")
     return names
 
 

@@ -53,6 +53,7 @@ def test_parse_vary_and_grid_order() -> None:
     (["--vary", "compute.rowz=1,2"], "compute.rowz"),
     (["--vary", "compute.rows=8,-1"], "positive integer"),
     (["--vary", "compute.rows=8", "--transform", "prune:2"], "--transform"),
+    (["--vary", "compute.rows=8", "--objective", "latency_ms,speed"], "--objective 'latency_ms,speed'"),
 ])
 def test_sweep_user_errors_one_line(argv: list[str], fragment: str, tmp_path: Path,
                                     capsys: pytest.CaptureFixture) -> None:
