@@ -9,6 +9,7 @@ overrides are applied to the raw mapping before validation, so they pass the sam
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -184,6 +185,7 @@ def _check_override_path(raw: dict[str, Any], parts: list[str], path: str) -> No
 
 # --- generic builder ------------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=None)  # performance: resolving hints re-parses annotations; sweeps build specs per point
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls, vars(model))
 
