@@ -76,21 +76,23 @@ def cpu_view(hw: Hardware) -> Hardware:
 
 
 def _partition(graph: Graph, hw: Hardware, costs: list[LayerCost], options: dict[str, Any]) -> list[LayerCost]:
+    """CPU-assigned ops re-priced on the CPU; boundaries charged where the final units differ
+    (a cost model may itself have sent an op the NPU cannot run to the CPU)."""
     cpu_hw = cpu_view(hw)
     cpu_costs = schedule(graph, cpu_hw, **options) if any(op.attrs.get("delegate") == "cpu" for op in graph.ops) \
         else []
+    priced = [dataclasses.replace(cpu_costs[op.index], unit="cpu") if op.attrs.get("delegate") == "cpu" else c
+              for op, c in zip(graph.ops, costs)]
+    units = final_units(graph, priced)
     sync = hw.compute.delegate_sync_cycles if isinstance(hw.compute, SystolicArray) else 0
     sram = hw.scratchpad
-    unit_of = {t: op.attrs.get("delegate", "npu") for op in graph.ops for t in op.outputs}
-    out = []
-    for op, cost in zip(graph.ops, costs):
-        unit = op.attrs.get("delegate", "npu")
-        if unit == "cpu":
-            cost = dataclasses.replace(cpu_costs[op.index], unit="cpu")
+    unit_of = {t: u for op, u in zip(graph.ops, units) for t in op.outputs}
+    out, part = [], -1
+    for i, (op, cost, unit) in enumerate(zip(graph.ops, priced, units)):
+        part += int(i == 0 or unit != units[i - 1])
         crossing = sum(graph.tensors[t].nbytes for t in op.inputs
                        if t in unit_of and unit_of[t] != unit and not graph.tensors[t].is_const)
-        extra = {"delegate": unit, "partition": op.attrs.get("partition", 0), "boundary_cycles": 0,
-                 "boundary_bytes": crossing}
+        extra = {"delegate": unit, "partition": part, "boundary_cycles": 0, "boundary_bytes": crossing}
         if crossing and op.op_type not in VIEW_OPS:
             copy = math.ceil(2 * crossing / sram.bandwidth_bytes_per_cycle)
             traffic = [*cost.traffic, Traffic(sram.name, "ifm", crossing, crossing)]
@@ -101,6 +103,20 @@ def _partition(graph: Graph, hw: Hardware, costs: list[LayerCost], options: dict
             cost = dataclasses.replace(cost, extra={**cost.extra, **extra})
         out.append(cost)
     return out
+
+
+def final_units(graph: Graph, costs: list[LayerCost]) -> list[str]:
+    """The unit each op runs on; views follow the op that produced their input."""
+    units: list[str] = []
+    by_tensor: dict[str, str] = {}
+    for op, c in zip(graph.ops, costs):
+        unit = c.unit if c.unit in ("npu", "cpu") else "npu"
+        if op.op_type in VIEW_OPS:
+            src = next((t for t in op.inputs if t in by_tensor), None)
+            unit = by_tensor[src] if src else units[-1] if units else unit
+        units.append(unit)
+        by_tensor.update({t: unit for t in op.outputs})
+    return units
 
 
 def _sparse(graph: Graph, hw: Hardware, costs: list[LayerCost]) -> list[LayerCost]:
@@ -187,13 +203,13 @@ def summary_extra(graph: Graph, costs: list[LayerCost]) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if any("delegate" in op.attrs for op in graph.ops):
         real = [(op, c) for op, c in zip(graph.ops, costs) if op.op_type not in VIEW_OPS]
-        parts = len({op.attrs.get("partition") for op in graph.ops})
+        parts = len({c.extra.get("partition") for c in costs})
         total = sum(c.latency_cycles for c in costs)
-        cpu = sum(c.latency_cycles for op, c in real if op.attrs.get("delegate") == "cpu")
+        cpu = sum(c.latency_cycles for op, c in real if c.extra.get("delegate") == "cpu")
         boundary = sum(int(c.extra.get("boundary_cycles", 0)) for c in costs)
         cpu_boundary = sum(int(c.extra.get("boundary_cycles", 0)) for op, c in real
-                           if op.attrs.get("delegate") == "cpu")
-        extra.update(partitions=parts, cpu_ops=sum(1 for op, _ in real if op.attrs.get("delegate") == "cpu"),
+                           if c.extra.get("delegate") == "cpu")
+        extra.update(partitions=parts, cpu_ops=sum(1 for op, c in real if c.extra.get("delegate") == "cpu"),
                      cpu_latency_share=(cpu + boundary - cpu_boundary) / total if total else 0.0,
                      boundary_cycles=boundary,
                      fragmentation=(parts - 1) / (len(real) - 1) if len(real) > 1 else 0.0)
