@@ -162,8 +162,8 @@ def _batch_rows(batch: Callable[..., Any], graph: Graph, base: Hardware, plan: S
     graph and spec only (hardware, cost_model, layers, arena_bytes, weight_bytes, ...) come
     from `simulate` at the chunk's first point, which also checks the batch agrees with
     `simulate` there: on any difference the chunk is priced point by point."""
-    first = _simulate_point(graph, base, plan, points[0])
-    if first.get("error"):
+    first = _first_row(graph, base, plan, points[0])
+    if first is None:
         return []
     g = graph
     if plan.transforms:
@@ -178,7 +178,7 @@ def _batch_rows(batch: Callable[..., Any], graph: Graph, base: Hardware, plan: S
         return []
     frame = pd.DataFrame(frame).drop(columns=list(arrays), errors="ignore")
     derived = {"clock_hz", "macs_per_cycle", "utilization"}
-    unknown = set(first) - set(frame.columns) - POINT_INDEPENDENT - derived - set(points[0])
+    unknown = set(first) - set(frame.columns) - POINT_INDEPENDENT - derived - set(points[0]) - {"_point"}
     if unknown:
         log.warning("batch pricing gives no %s; pricing point by point", ", ".join(sorted(unknown)))
         return []
@@ -193,11 +193,35 @@ def _batch_rows(batch: Callable[..., Any], graph: Graph, base: Hardware, plan: S
         row.update(clock_hz=float(hw_vals["clock_hz"]), macs_per_cycle=mpc,
                    utilization=mpc / float(hw_vals["compute.rows"] * hw_vals["compute.cols"]))
         rows.append(row)
-    if any(_differs(rows[0].get(k), v) for k, v in first.items()):
-        bad = [k for k, v in first.items() if _differs(rows[0].get(k), v)]
-        log.warning("batch pricing differs from simulate() in %s; pricing this chunk point by point", ", ".join(bad))
-        return []
+    if first.get("_point") == points[0]:
+        bad = [k for k, v in first.items() if k != "_point" and _differs(rows[0].get(k), v)]
+        if bad:
+            log.warning("batch pricing differs from simulate() in %s; pricing point by point", ", ".join(bad))
+            _CHECKED[_check_key(graph, plan)] = None
+            return []
+    for row in rows:
+        row.pop("_point", None)
     return rows
+
+
+_CHECKED: dict[tuple[str, str], dict[str, Any] | None] = {}
+
+
+def _check_key(graph: Graph, plan: SweepPlan) -> tuple[str, str]:
+    return graph.name + "|" + graph.source, plan.key()
+
+
+def _first_row(graph: Graph, base: Hardware, plan: SweepPlan, point: dict[str, str]) -> dict[str, Any] | None:
+    """simulate() at the first point this process prices for a (model, sweep) through the
+    batch path: it supplies the point-independent columns and checks the batch agrees with
+    simulate(); None if the check failed before (then every chunk goes point by point)."""
+    key = _check_key(graph, plan)
+    if key not in _CHECKED:
+        row = _simulate_point(graph, base, plan, point)
+        _CHECKED[key] = None if row.get("error") else {**row, "_point": point}
+        return _CHECKED[key]
+    cached = _CHECKED[key]
+    return None if cached is None else {k: v for k, v in cached.items() if k in POINT_INDEPENDENT}
 
 
 # Summary columns that depend on the graph and the spec's fixed parts only, not on a point.
@@ -290,19 +314,26 @@ def collect(out: Path, plan: SweepPlan) -> pd.DataFrame:
 
 
 def pareto_mask(values: np.ndarray) -> np.ndarray:
-    """True for rows no other row dominates (<= in every column, < in one); NaN rows excluded."""
+    """True for rows no other row dominates (<= in every column, < in one); NaN rows excluded.
+
+    Rows are visited in lexicographic order, so a row can only be dominated by a row visited
+    before it, and only non-dominated rows need to be compared against: O(n x front)."""
     n = len(values)
-    ok = ~np.isnan(values).any(axis=1)
-    keep = ok.copy()
-    v = values[ok]
+    keep = np.zeros(n, dtype=bool)
+    ok = ~np.isnan(values).any(axis=1) if n else keep
     idx = np.flatnonzero(ok)
-    for start in range(0, len(v), 512):
-        block = v[start:start + 512]
-        le = (v[None, :, :] <= block[:, None, :]).all(axis=2)
-        lt = (v[None, :, :] < block[:, None, :]).any(axis=2)
-        dominated = (le & lt).any(axis=1)
-        keep[idx[start:start + 512][dominated]] = False
-    return keep if n else np.zeros(0, dtype=bool)
+    if not len(idx):
+        return keep
+    v = values[idx]
+    order = np.lexsort(v.T[::-1])
+    front = np.empty((0, values.shape[1]))
+    for i in order:
+        p = v[i]
+        if len(front) and ((front <= p).all(axis=1) & (front < p).any(axis=1)).any():
+            continue
+        keep[idx[i]] = True
+        front = np.vstack([front, p])
+    return keep
 
 
 def pareto(df: pd.DataFrame, objectives: Sequence[str]) -> pd.DataFrame:

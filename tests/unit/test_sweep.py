@@ -183,6 +183,11 @@ def test_batch_path_rows_equal_per_point_rows(tmp_path: Path, monkeypatch: pytes
     calls = []
     fake = _fake_batch(wrong)
     monkeypatch.setattr(sweep_mod, "batch_evaluator", lambda hw, t: lambda *a, **k: calls.append(1) or fake(*a, **k))
+    monkeypatch.setattr(sweep_mod, "_CHECKED", {})
     batched = sweep_mod.evaluate_chunk(plan, "mlperf-kws", [0, 1, 2, 3])
     assert calls == [1]
     pd.testing.assert_frame_equal(batched[reference.columns].astype(str), reference.astype(str))
+    later = sweep_mod.evaluate_chunk(plan, "mlperf-kws", [2, 3])  # checked once per process and sweep
+    assert calls == [1] * (1 if wrong else 2)
+    pd.testing.assert_frame_equal(later[reference.columns].astype(str), reference.iloc[2:].reset_index(drop=True)
+                                  .astype(str))
