@@ -14,7 +14,7 @@ from sim.spec.model import Hardware
 from sim.graph.loops import macs_of
 from sim.transforms.partition import assign_units, partition_count
 from sim.transforms.prune import PRODUCERS, channel_groups, prune_channels
-from tests.conftest import tiny_mcu, tiny_systolic
+from tests.conftest import tiny_cnn, tiny_mcu, tiny_systolic
 
 EPILOGUES = ("ADD", "RELU", "RELU6", "QUANTIZE")
 
@@ -70,7 +70,7 @@ def test_fusion_never_increases_dram_traffic_or_latency_on_an_mcu(graph: Graph, 
 
 
 def _systolic_model() -> str:
-    return simulate(_chain(["CONV_2D"]), tiny_systolic()).summary["cost_model"][0]
+    return str(simulate(tiny_cnn(), tiny_systolic()).layers["cost_model"].iloc[0])
 
 
 # The native systolic model decides graph-wide which tensors stay resident in the scratchpad,
