@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from sim.api import load_graph, simulate
@@ -82,7 +82,7 @@ GREEDY_RESIDENCY = pytest.mark.xfail(condition=_systolic_model() != "roofline", 
 
 
 @GREEDY_RESIDENCY
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate))  # no shrinking
 @given(unfused_chains(), st.sampled_from(SRAMS))
 def test_fusion_never_increases_dram_traffic_or_latency_on_a_systolic_array(graph: Graph, sram: int) -> None:
     _fusion_never_worse(graph, tiny_systolic(sram=sram))
