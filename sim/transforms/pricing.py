@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import Any, Callable
 
 from sim.cost.layer import LayerCost, Traffic
 from sim.errors import SimError
 from sim.graph.ir import VIEW_OPS, Graph
-from sim.mapping.arena import Buffer, lifetimes, plan_arena
+from sim.mapping.arena import Buffer, lifetimes
 from sim.schedule import schedule
 from sim.spec.model import Hardware, SystolicArray
 from sim.transforms.fuse import stripe_bytes
@@ -187,15 +187,24 @@ def adjust_costs(graph: Graph, hw: Hardware, costs: list[LayerCost], options: di
     return costs
 
 
-def arena_bytes(graph: Graph) -> int:
-    """The TFLM-style arena, with cascaded intermediate tensors held one stripe at a time."""
+def arena_bytes(graph: Graph, arena: int, plan: Callable[[list[Buffer]], int]) -> int:
+    """The arena with cascaded intermediate tensors held one stripe at a time: `plan` places
+    edited buffers the way `simulate` plans its arena; `arena` is returned when nothing is cascaded."""
     stripes = {op.outputs[0]: int(op.attrs["stripe_rows"]) for op in graph.ops
                if op.attrs.get("cascade_pos") in ("first", "middle")}
     if not stripes:
-        return plan_arena(graph).arena_bytes
-    bufs = [Buffer(b.tensor, stripe_bytes(graph.tensors[b.tensor], stripes[b.tensor]), b.first, b.last)
+        return arena
+    bufs = [dataclasses.replace(b, size=stripe_bytes(graph.tensors[b.tensor], stripes[b.tensor]))
             if b.tensor in stripes else b for b in lifetimes(graph)]
-    return plan_arena(graph, bufs).arena_bytes
+    return plan(bufs)
+
+
+def price_transforms(graph: Graph, hw: Hardware, costs: list[LayerCost], arena: int,
+                     plan: Callable[[list[Buffer]], int],
+                     options: dict[str, Any]) -> tuple[list[LayerCost], int, dict[str, Any]]:
+    """Costs, arena bytes and extra summary columns of a transformed graph."""
+    costs = adjust_costs(graph, hw, costs, options)
+    return costs, arena_bytes(graph, arena, plan), summary_extra(graph, costs)
 
 
 def summary_extra(graph: Graph, costs: list[LayerCost]) -> dict[str, Any]:
