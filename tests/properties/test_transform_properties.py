@@ -76,7 +76,7 @@ def _systolic_model() -> str:
 # The native systolic model decides graph-wide which tensors stay resident in the scratchpad,
 # greedily: after fusion a conv's output (formerly an elementwise op's) may be kept resident,
 # leaving the consumer too little scratchpad for its tiles, so it re-fetches its weights per
-# tile. The property then fails on scratchpads of a few KiB (see `test_fusion_counterexample`).
+# tile. The property then fails on scratchpads of a few KiB (counterexample in docs/whatif.md).
 GREEDY_RESIDENCY = pytest.mark.xfail(condition=_systolic_model() != "roofline", strict=False,
                                      reason="greedy scratchpad residency in the systolic cost model")
 
@@ -86,27 +86,6 @@ GREEDY_RESIDENCY = pytest.mark.xfail(condition=_systolic_model() != "roofline", 
 @given(unfused_chains(), st.sampled_from(SRAMS))
 def test_fusion_never_increases_dram_traffic_or_latency_on_a_systolic_array(graph: Graph, sram: int) -> None:
     _fusion_never_worse(graph, tiny_systolic(sram=sram))
-
-
-def _counterexample() -> Graph:
-    t = {"x": Tensor(name="x", shape=(1, 9, 9, 1)),
-         "w0": Tensor(name="w0", shape=(12, 1, 1, 1), is_const=True),
-         "acc": Tensor(name="acc", shape=(1, 9, 9, 12), dtype="int32"),
-         "b0": Tensor(name="b0", shape=(12,), dtype="int32", is_const=True),
-         "e": Tensor(name="e", shape=(1, 9, 9, 12), dtype="int32"),
-         "w1": Tensor(name="w1", shape=(3, 3, 3, 12), is_const=True),
-         "y": Tensor(name="y", shape=(1, 9, 9, 3), dtype="int32")}
-    conv = {"stride_h": 1, "stride_w": 1, "padding": "SAME", "fused_activation": "NONE"}
-    ops = [Op(name="conv0", index=0, op_type="CONV_2D", inputs=("x", "w0"), outputs=("acc",), attrs=conv),
-           Op(name="add0", index=1, op_type="ADD", inputs=("acc", "b0"), outputs=("e",)),
-           Op(name="conv1", index=2, op_type="CONV_2D", inputs=("e", "w1"), outputs=("y",), attrs=conv)]
-    return Graph("counterexample", ops, t, ["x"], ["y"])
-
-
-@pytest.mark.xfail(condition=_systolic_model() != "roofline", strict=True,
-                   reason="greedy scratchpad residency in the systolic cost model (fails until it is fixed)")
-def test_fusion_counterexample() -> None:
-    _fusion_never_worse(_counterexample(), tiny_systolic(sram=4096))
 
 
 def _prunable(graph: Graph) -> list[Op]:
