@@ -99,10 +99,11 @@ def control_loop(models: list[str]) -> None:
               "showing the analytic (contention-free) latency instead")
     for model in models:
         if jitter is not None:
-            r = jitter(model, spec, "busy-bus" if "busy-bus" in _scenarios() else "quiet", runs=500, seed=0)
+            scenario = "busy-bus" if "busy-bus" in _scenarios() else "quiet"
+            r = jitter(model, spec, scenario, runs=500, seed=0)
             s = r.summary.iloc[0]
             p99 = float(s["p99_us"]) / 1e3 if "p99_us" in s else float(s["p99_ms"])
-            label = "p99 (replay)"
+            label = f"p99 ({scenario})"
         else:
             p99 = float(api.simulate(model, spec).summary["latency_ms"].iloc[0])
             label = "analytic"
