@@ -143,7 +143,8 @@ def cascade_rows(graph: Graph, chain: list[Op], stripes: int) -> list[list[tuple
 
 def cascade(graph: Graph, stripes: int = 4) -> Graph:
     """Mark cascaded chains: `cascade` (chain id), `cascade_pos` (first/middle/last),
-    `recompute` (rows computed over rows in the output, >= 1) and `stripe_rows` (largest stripe)."""
+    `recompute` (rows computed over rows in the output, >= 1), `stripe_rows` (largest output
+    stripe) and `stripe_in_rows` (largest input stripe, from the producer; 0 for the first)."""
     marked: dict[str, Op] = {}
     for cid, chain in enumerate(cascade_chains(graph, min_rows=2 * stripes)):
         rows = cascade_rows(graph, chain, stripes)
@@ -153,7 +154,8 @@ def cascade(graph: Graph, stripes: int = 4) -> Graph:
             pos = "first" if i == 0 else "last" if i == len(chain) - 1 else "middle"
             marked[op.name] = with_attrs(op, cascade=cid, cascade_pos=pos, cascade_stripes=len(rows),
                                          recompute=computed / oh,
-                                         stripe_rows=max(r[i][1] - r[i][0] for r in rows))
+                                         stripe_rows=max(r[i][1] - r[i][0] for r in rows),
+                                         stripe_in_rows=max(r[i - 1][1] - r[i - 1][0] for r in rows) if i else 0)
     ops = [marked.get(op.name, op) for op in graph.ops]
     chains = len({op.attrs["cascade"] for op in marked.values()})
     return rebuild(graph, ops, graph.tensors, f"cascade:{stripes}({chains})")

@@ -147,7 +147,7 @@ def _cascade(graph: Graph, hw: Hardware, costs: list[LayerCost]) -> list[LayerCo
     off = hw.offchip
     sram = hw.scratchpad
     out = []
-    for i, (op, cost) in enumerate(zip(graph.ops, costs)):
+    for op, cost in zip(graph.ops, costs):
         pos = op.attrs.get("cascade_pos")
         if pos is None:
             out.append(cost)
@@ -163,8 +163,7 @@ def _cascade(graph: Graph, hw: Hardware, costs: list[LayerCost]) -> list[LayerCo
                                         write_bytes=int(round(t.write_bytes * r)))
             traffic.append(t)
         ifm, ofm = graph.ifm(op), graph.ofm(op)
-        prev = graph.ops[i - 1] if i else None
-        in_rows = int(prev.attrs.get("stripe_rows", 0)) if prev is not None and pos != "first" else 0
+        in_rows = int(op.attrs.get("stripe_in_rows", 0))
         resident_in = ifm.nbytes if pos == "first" or not in_rows else stripe_bytes(ifm, in_rows)
         resident_out = ofm.nbytes if pos == "last" else stripe_bytes(ofm, int(op.attrs["stripe_rows"]))
         ws = resident_in + graph.weight_bytes(op) + resident_out
