@@ -41,7 +41,12 @@ def main() -> None:
     for values in GRID.values():
         points *= len(values)
     start = time.perf_counter()
-    df = sweep(args.hw, GRID, MODELS, out, workers=args.workers, progress=True)
+    try:
+        df = sweep(args.hw, GRID, MODELS, out, workers=args.workers, progress=True)
+    except KeyboardInterrupt:
+        if args.out is None and not args.keep:
+            shutil.rmtree(out, ignore_errors=True)
+        raise SystemExit("interrupted")
     took = time.perf_counter() - start
     assert len(df) == points * len(MODELS), len(df)
     print(f"grid: {' x '.join(f'{k} ({len(v)})' for k, v in GRID.items())} = {points:,} points")

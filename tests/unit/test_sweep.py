@@ -84,6 +84,18 @@ def test_sweep_point_equals_run_and_pareto_is_non_dominated(tmp_path: Path) -> N
     assert (tmp_path / "pareto.png").stat().st_size > 1000
 
 
+def test_mcu_sweep_point_equals_run(tmp_path: Path) -> None:
+    plan = SweepPlan(hw="stm32h7a3", vary=[("clock_hz", ["80e6", "280e6"]), ("memories.sram.size_bytes", ["262144"])],
+                     models=["mlperf-kws"], transforms=["cascade:4"])
+    run_sweep(plan, tmp_path, ["latency_ms", "arena_bytes"], progress=False, inline=True)
+    res = pd.read_csv(tmp_path / "results.csv", keep_default_na=False, dtype={"clock_hz": str})
+    for _, row in res.iterrows():
+        run = _run_summary(tmp_path, "mlperf-kws", "stm32h7a3",
+                           [f"clock_hz={row['clock_hz']}", "memories.sram.size_bytes=262144"], ["cascade:4"])
+        _same_as_run(row, run, skip={"clock_hz", "memories.sram.size_bytes"})
+    assert res["latency_ms"][0] > res["latency_ms"][1]
+
+
 def test_rerun_with_a_different_grid_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     base = ["sweep", "--hw", "systolic-32x32", "--model", "mlperf-ad", "--out", str(tmp_path), "--no-progress"]
     (tmp_path / "sweep.json").write_text(json.dumps({"hw": "systolic-32x32", "vary": [["compute.rows", ["4"]]],
