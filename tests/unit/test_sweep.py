@@ -203,3 +203,13 @@ def test_batch_path_rows_equal_per_point_rows(tmp_path: Path, monkeypatch: pytes
     assert calls == [1] * (1 if wrong else 2)
     pd.testing.assert_frame_equal(later[reference.columns].astype(str), reference.iloc[2:].reset_index(drop=True)
                                   .astype(str))
+
+
+def test_sweep_on_an_existing_scheduler(tmp_path: Path) -> None:
+    from dask.distributed import LocalCluster
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
+        plan = SweepPlan(hw="systolic-32x32", vary=[("compute.rows", ["8", "16", "32"])], models=["mlperf-ad"])
+        info = run_sweep(plan, tmp_path, ["latency_ms"], scheduler=cluster.scheduler_address, progress=False)
+    assert info["rows"] == 3 and info["errors"] == 0
+    res = pd.read_csv(tmp_path / "results.csv")
+    assert sorted(res["point"]) == [0, 1, 2] and (res["model"] == "mlperf-ad").all()
