@@ -54,7 +54,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench_scalesim_"))
     topo = work / "resnet8.csv"
     topo.write_text(TOPOLOGIES["resnet8"][1])
-    print(f"ResNet-8 (10 conv/FC layers), 32x32 array, 64 KiB ifmap/filter/ofmap SRAMs, CALC bandwidth")
+    print("ResNet-8 (10 conv/FC layers), 32x32 array, 64 KiB ifmap/filter/ofmap SRAMs, CALC bandwidth")
     print(f"{'dataflow':>8} {'scalesim_s':>11} {'edgesim_cost_ms':>16} {'ratio':>8} {'edgesim_simulate_ms':>20} "
           f"{'ratio':>8}  cycles")
     ratios = []

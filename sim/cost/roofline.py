@@ -9,6 +9,7 @@ cost models refine, and it is labelled `roofline` wherever it is reported.
 
 from __future__ import annotations
 
+from sim.cost.energy import access_energy, static_energy
 from sim.cost.layer import LayerCost, TileStream, Traffic
 from sim.graph.ir import VIEW_OPS, Graph, Op
 from sim.graph.loops import CONV_OPS, elements_of, macs_of
@@ -79,12 +80,6 @@ def layer_energy(hw: Hardware, macs: int, traffic: list[Traffic] | tuple[Traffic
         e["compute"] = macs * mac_pj
     else:
         e["compute"] = mw_for_cycles_to_pj(hw.active_power_mw, compute_cycles, hw.clock_hz)
-    for m in hw.memories:
-        rd = sum(t.read_bytes for t in traffic if t.memory == m.name)
-        wr = sum(t.write_bytes for t in traffic if t.memory == m.name)
-        if rd or wr:
-            e[f"{m.name}_read"] = rd * m.read_energy_pj_per_byte
-            e[f"{m.name}_write"] = wr * m.write_energy_pj_per_byte
-    leak = hw.floor_power_mw + sum(m.leakage_mw for m in hw.memories)
-    e["static"] = mw_for_cycles_to_pj(leak, latency_cycles, hw.clock_hz)
+    e.update(access_energy(hw, traffic))
+    e["static"] = static_energy(hw, latency_cycles)
     return e

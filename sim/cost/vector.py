@@ -28,6 +28,7 @@ import numpy as np
 import yaml
 
 from sim.cost import vector_kernels as vk
+from sim.cost.energy import access_energy, static_energy
 from sim.cost.layer import LayerCost, TileStream, Traffic
 from sim.errors import SimError
 from sim.graph.ir import VIEW_OPS, Graph, Op
@@ -286,14 +287,8 @@ def vector_energy(hw: Hardware, traffic: tuple[Traffic, ...], latency_cycles: in
     such as MLPerf Tiny's EnergyRunner sees on top of the datasheet run current."""
     active_mw = hw.run_current_ma * hw.supply_voltage_v if hw.run_current_ma > 0 else hw.active_power_mw
     e = {"compute": mw_for_cycles_to_pj(active_mw, latency_cycles, hw.clock_hz)}
-    for m in hw.memories:
-        rd = sum(t.read_bytes for t in traffic if t.memory == m.name)
-        wr = sum(t.write_bytes for t in traffic if t.memory == m.name)
-        if rd or wr:
-            e[f"{m.name}_read"] = rd * m.read_energy_pj_per_byte
-            e[f"{m.name}_write"] = wr * m.write_energy_pj_per_byte
-    leak = hw.floor_power_mw + sum(m.leakage_mw for m in hw.memories)
-    e["static"] = mw_for_cycles_to_pj(leak, latency_cycles, hw.clock_hz)
+    e.update(access_energy(hw, traffic))
+    e["static"] = static_energy(hw, latency_cycles)
     return e
 
 

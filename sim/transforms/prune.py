@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from sim.errors import SimError
-from sim.graph.ir import VIEW_OPS, WEIGHTED_OPS, Graph, Op, Tensor
+from sim.graph.ir import VIEW_OPS, WEIGHTED_OPS, Graph, Tensor
 from sim.graph.loops import ELEMENTWISE_OPS, POOL_OPS
 from sim.transforms.rewrite import rebuild, reshape_tensor, with_attrs
 
