@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 
 from sim import __version__
@@ -19,8 +20,21 @@ def _frame(data: dict[str, list[Any]], columns: tuple[Column, ...]) -> pd.DataFr
     categoricals where documented. Built column-wise: a sweep builds thousands of these."""
     known = [c.name for c in columns if c.name in data]
     order = known + [k for k in data if k not in known]
-    cats = {c.name for c in columns if c.dtype == "category"}
-    return pd.DataFrame({k: _categorical(data[k]) if k in cats else data[k] for k in order})
+    kinds = {c.name: c.dtype for c in columns}
+    return pd.DataFrame({k: _column(data[k], kinds.get(k, "")) for k in order}, copy=False)
+
+
+def _column(values: list[Any], kind: str) -> Any:
+    """Typed arrays for documented int/float/bool columns (pandas' per-column inference is
+    the slow part of a small frame); None in an int column keeps pandas' own inference."""
+    if kind == "category":
+        return _categorical(values)
+    if kind in _NUMPY_KINDS and None not in values:
+        return np.asarray(values, dtype=_NUMPY_KINDS[kind])
+    return values
+
+
+_NUMPY_KINDS = {"int": np.int64, "float": np.float64, "bool": np.bool_}
 
 
 def _categorical(values: list[Any]) -> pd.Categorical:
