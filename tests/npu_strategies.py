@@ -25,8 +25,11 @@ def layers(draw, max_dim: int = 12, max_ch: int = 40):  # noqa: ANN001, ANN201
     bias = draw(st.sampled_from([0, 4]))
     ifm_b, ofm_b = n * ih * iw * cin, n * oh * ow * k
     w_b = k * (1 if dw else c) * kh * kw + k * bias
+    # the part's datapath: channel block per tap, output-stage rate (1/OUT_CPE_SCALE cycles), ifm buffer
+    cblk, cpe = draw(st.sampled_from([1, 1, 3, 8])), draw(st.sampled_from([0, 0, 2048, 6144]))
     return T.layer_vector(lp, ifm_itemsize=1, weight_itemsize=1, ofm_itemsize=1, bias_bytes_per_k=bias,
-                          ifm_bytes=ifm_b, weight_bytes=w_b, ofm_bytes=ofm_b, elements=ofm_b)
+                          ifm_bytes=ifm_b, weight_bytes=w_b, ofm_bytes=ofm_b, elements=ofm_b, ifm_block_depth=cblk,
+                          out_cpe_q=cpe, ifm_reuse=int(draw(st.booleans())))
 
 
 @st.composite

@@ -36,10 +36,11 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from sim.mapping.tiling import (KIND_MAC, KIND_POSTPROC, L_C, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB, L_IFM_BYTES, L_IH,
-                                L_IW, L_K, L_KH, L_KIND, L_KW, L_N, L_OB, L_OFM_BYTES, L_OH, L_OW, L_SH, L_SW,
-                                L_W_BYTES, L_WB, LayerTuple, TileTuple, alignments, footprint, footprint_total,
-                                layer_tuple, psum_bytes, tile_sizes, working_set_bytes)
+from sim.mapping.tiling import (KIND_MAC, KIND_POSTPROC, L_C, L_CBLK, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB,
+                                L_IFM_BYTES, L_IFM_REUSE, L_IH, L_IW, L_K, L_KH, L_KIND, L_KW, L_N, L_OB,
+                                L_OFM_BYTES, L_OH, L_OW, L_SH, L_SW, L_W_BYTES, L_WB, LayerTuple, TileTuple,
+                                alignments, footprint, footprint_total, layer_tuple, output_cycles, padded_channels,
+                                psum_bytes, tile_sizes, working_set_bytes)
 
 # hwi: integer hardware figures
 H_ROWS, H_COLS, H_SETUP_RD, H_SETUP_WR, H_BURST, H_DB, H_CHANNELS, H_ACC_BYTES = range(8)
@@ -96,7 +97,7 @@ def tile_fold_cycles(lay: LayerTuple, m: int, k: int, c: int, df: int, rows: int
     red = lay[L_KH] * lay[L_KW]
     groups, kout = (k, 1) if lay[L_DW] else (1, k)
     if not lay[L_DW]:
-        red *= c
+        red *= padded_channels(c, lay[L_CBLK])
     if df == 0:
         return fold_cycles(groups, red, kout, m, rows, cols, overlap)
     if df == 1:
@@ -192,10 +193,11 @@ def c_terms(lay: LayerTuple, c: int, rows: int, cols: int, overlap: int) -> CTer
     """Sums over the C tiles: count, row folds of the reduction (its passes), the os stream cost."""
     full, size, last = split(lay[L_C], c)
     kk = lay[L_KH] * lay[L_KW]
-    fold_r = full * ((size * kk + rows - 1) // rows) + (last * kk + rows - 1) // rows
-    h = full * stream_cost(size * kk, rows, cols, overlap)
+    red, red_last = padded_channels(size, lay[L_CBLK]) * kk, padded_channels(last, lay[L_CBLK]) * kk
+    fold_r = full * ((red + rows - 1) // rows) + (red_last + rows - 1) // rows
+    h = full * stream_cost(red, rows, cols, overlap)
     if last:
-        h += stream_cost(last * kk, rows, cols, overlap)
+        h += stream_cost(red_last, rows, cols, overlap)
     return (full + (1 if last else 0), fold_r, h)
 
 
@@ -306,7 +308,10 @@ def tiling_traffic(lay: LayerTuple, ctx: CtxTuple, tile: TileTuple, df: int, pt:
     d_w = lay[L_W_BYTES] * w_x
     d_ofm = 0 if ctx[C_OFM_RESIDENT] else lay[L_OFM_BYTES]
     streamed = lay[L_N] * lay[L_OH] * lay[L_OW] * lay[L_KH] * lay[L_KW] * (1 if dw else lay[L_C])
-    if dw:
+    if lay[L_IFM_REUSE]:  # the ifm block (halo included) is read once per K tile; taps walk it in the buffer
+        ifm_arr = pt[PT_IFM] * (lay[L_K] if dw else lay[L_C] * kt[KT_TILES])
+        w_arr = pt[PT_TILES] if (dw or df == 0) else (pt[PT_FOLD_C] if df == 1 else pt[PT_FOLD_R])
+    elif dw:
         ifm_arr, w_arr = streamed * lay[L_K], pt[PT_TILES]
     elif df == 0:
         ifm_arr, w_arr = streamed * kt[KT_FOLD_C], pt[PT_TILES]
@@ -364,7 +369,7 @@ def combine(lay: LayerTuple, hw: tuple[HwInts, HwFloats], ctx: CtxTuple, tile: T
     rows, cols, db = hwi[H_ROWS], hwi[H_COLS], hwi[H_DB]
     tr = tiling_traffic(lay, ctx, tile, df, pt, kt, ct, hwi)
     dma_in, dma_out, tiles = transfer_cycles(lay, tile, df, tr, pt, kt, ct, hw)
-    compute = compute_from_terms(lay, pt, kt, ct, df, rows, cols, db)
+    compute = max(compute_from_terms(lay, pt, kt, ct, df, rows, cols, db), output_cycles(lay))
     sram = tr[3] + tr[4] + tr[5] + tr[6] + tr[7] + tr[8]
     latency = layer_time(compute, dma_in, dma_out, sram, tiles, hwi, hwf)
     ws = working_set_bytes(lay, tile, df, db, ctx[C_IFM_RESIDENT], ctx[C_OFM_RESIDENT])
@@ -457,7 +462,7 @@ def postproc_cost(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.nda
     """Pooling/elementwise/activation on the post-processing unit: elements at its rate,
     inputs and outputs streamed in stripes that fit the scratchpad (ctx ifm = resident bytes)."""
     res[:] = 0
-    res[R_COMPUTE] = int(math.ceil(lay[L_ELEMENTS] / hwf[F_PPC]))
+    res[R_COMPUTE] = max(int(math.ceil(lay[L_ELEMENTS] / hwf[F_PPC])), output_cycles(layer_tuple(lay)))
     res[R_DRAM_IFM] = lay[L_IFM_BYTES] - ctx[C_IFM_RESIDENT]
     res[R_DRAM_OFM] = 0 if ctx[C_OFM_RESIDENT] else lay[L_OFM_BYTES]
     mult = 2 if hwi[H_DB] else 1

@@ -16,8 +16,9 @@ import numpy as np
 
 from sim.cost import kernels as K
 from sim.mapping import tiling as T
-from sim.mapping.tiling import (L_BIAS, L_C, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB, L_IFM_BYTES, L_IH, L_IW, L_K, L_KH,
-                                L_KIND, L_KW, L_N, L_OB, L_OFM_BYTES, L_OH, L_OW, L_SH, L_SW, L_W_BYTES, L_WB)
+from sim.mapping.tiling import (L_BIAS, L_C, L_CBLK, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB, L_IFM_BYTES, L_IFM_REUSE,
+                                L_IH, L_IW, L_K, L_KH, L_KIND, L_KW, L_N, L_OB, L_OFM_BYTES, L_OH, L_OUT_CPE, L_OW,
+                                L_SH, L_SW, L_W_BYTES, L_WB, OUT_CPE_SCALE)
 
 # --- geometry (sim/mapping/tiling.py) --------------------------------------------------------
 
@@ -28,6 +29,15 @@ def tile_sizes(dim: int, align: int) -> np.ndarray:
         size = math.ceil(dim / pieces)
         sizes.add(min(dim, math.ceil(size / align) * align))
     return np.array(sorted(sizes), dtype=np.int64)
+
+
+def padded_channels(c: int, block: int) -> int:
+    return math.ceil(c / block) * block
+
+
+def output_cycles(lay) -> int:  # noqa: ANN001
+    ofm_elements = lay[L_OFM_BYTES] // max(1, lay[L_OB])
+    return -(-(ofm_elements * lay[L_OUT_CPE]) // OUT_CPE_SCALE)
 
 
 def footprint(out_size: int, stride: int, eff: int, in_size: int) -> int:
@@ -99,7 +109,7 @@ def tile_fold_cycles(lay, m: int, k: int, c: int, df: int, rows: int, cols: int,
     if lay[L_DW]:
         groups, reduction, outputs = k, lay[L_KH] * lay[L_KW], 1
     else:
-        groups, reduction, outputs = 1, c * lay[L_KH] * lay[L_KW], k
+        groups, reduction, outputs = 1, padded_channels(c, lay[L_CBLK]) * lay[L_KH] * lay[L_KW], k
     spatial_rows, spatial_cols, temporal = {0: (reduction, outputs, m), 1: (reduction, m, outputs),
                                             2: (m, outputs, reduction)}[df]
     return fold_cycles(groups, spatial_rows, spatial_cols, temporal, rows, cols, overlap)
@@ -161,10 +171,9 @@ def k_terms(lay, k: int, rows: int, cols: int, overlap: int):  # noqa: ANN001, A
 
 
 def c_terms(lay, c: int, rows: int, cols: int, overlap: int):  # noqa: ANN001, ANN201
-    sizes = tiles_of(lay[L_C], c)
-    kernel = lay[L_KH] * lay[L_KW]
-    return (len(sizes), sum(math.ceil(s * kernel / rows) for s in sizes),
-            sum(stream_cost(s * kernel, rows, cols, overlap) for s in sizes))
+    reductions = [padded_channels(s, lay[L_CBLK]) * lay[L_KH] * lay[L_KW] for s in tiles_of(lay[L_C], c)]
+    return (len(reductions), sum(math.ceil(r / rows) for r in reductions),
+            sum(stream_cost(r, rows, cols, overlap) for r in reductions))
 
 
 def compute_from_terms(lay, pt, kt, ct, df: int, rows: int, cols: int, overlap: int) -> int:  # noqa: ANN001
@@ -274,7 +283,12 @@ def tiling_traffic(lay, ctx, tile, df: int, pt, kt, ct, hwi):  # noqa: ANN001, A
     # elements the array streams from the scratchpad: each MAC's input, shared along the array
     # side that does not index it (ws/os: K on columns; is: pixels on columns)
     macs_per_output_channel = lay[L_N] * lay[L_OH] * lay[L_OW] * lay[L_KH] * lay[L_KW] * (1 if dw else lay[L_C])
-    if dw:
+    if lay[L_IFM_REUSE]:
+        # the ifm block, halo included, goes into the array's buffer once per K tile and the
+        # kernel window is walked there: no re-read per tap
+        ifm_reads = pt[K.PT_IFM] * (lay[L_K] if dw else lay[L_C] * kt[K.KT_TILES])
+        weight_passes = pt[K.PT_TILES] if (dw or df == 0) else {1: pt[K.PT_FOLD_C], 2: pt[K.PT_FOLD_R]}[df]
+    elif dw:
         ifm_reads, weight_passes = macs_per_output_channel * lay[L_K], pt[K.PT_TILES]
     else:
         ifm_passes = {0: kt[K.KT_FOLD_C], 1: kt[K.KT_TILES], 2: kt[K.KT_FOLD_C]}[df]
@@ -318,7 +332,7 @@ def combine(lay, hw, ctx, tile, df: int, pt, kt, ct):  # noqa: ANN001, ANN201
     rows, cols, db = hwi[K.H_ROWS], hwi[K.H_COLS], hwi[K.H_DB]
     traffic = tiling_traffic(lay, ctx, tile, df, pt, kt, ct, hwi)
     dma_in, dma_out, tiles = transfer_cycles(lay, tile, df, traffic, pt, kt, ct, hw)
-    compute = compute_cycles(lay, tile, df, rows, cols, db)
+    compute = max(compute_cycles(lay, tile, df, rows, cols, db), output_cycles(lay))
     latency = layer_time(compute, dma_in, dma_out, sum(traffic[3:9]), tiles, hwi, hwf)
     ws = working_set_bytes(lay, tile, df, db, ctx[K.C_IFM_RESIDENT], ctx[K.C_OFM_RESIDENT])
     return (compute, latency - compute, latency, ws, tiles) + tuple(traffic) + (dma_in, dma_out)
@@ -382,7 +396,7 @@ def postproc_cost(lay, hwi, hwf, ctx, res) -> None:  # noqa: ANN001
     streamed = copies * (dram_in + dram_out)
     room = max(1, ctx[K.C_CAPACITY] - resident)
     stripes = max(1, math.ceil(streamed / room))
-    res[K.R_COMPUTE] = int(math.ceil(lay[L_ELEMENTS] / hwf[K.F_PPC]))
+    res[K.R_COMPUTE] = max(int(math.ceil(lay[L_ELEMENTS] / hwf[K.F_PPC])), output_cycles(lay))
     res[K.R_TILES] = stripes
     res[K.R_WORKING_SET] = resident + math.ceil(streamed / stripes)
     res[K.R_DRAM_IFM], res[K.R_DRAM_OFM] = dram_in, dram_out

@@ -38,8 +38,8 @@ from sim.cost.roofline import layer_energy, roofline_cost
 from sim.errors import SimError
 from sim.graph.ir import VIEW_OPS, Graph, Op
 from sim.graph.loops import CONV_OPS, ELEMENTWISE_OPS, POOL_OPS, elements_of, loops_of
-from sim.mapping.tiling import (KIND_CPU, KIND_FREE, KIND_MAC, KIND_POSTPROC, L_KIND, L_MACS, LAYER_FIELDS, Tiling,
-                                layer_vector)
+from sim.mapping.tiling import (KIND_CPU, KIND_FREE, KIND_MAC, KIND_POSTPROC, L_KIND, L_MACS, LAYER_FIELDS,
+                                OUT_CPE_SCALE, Tiling, layer_vector)
 from sim.spec.model import Hardware, SystolicArray
 from sim.units import cycles_to_ms, mw_for_cycles_to_pj
 
@@ -94,7 +94,8 @@ def lower(graph: Graph, hw: Hardware) -> Lowered:
         for t in graph.activations_in(op):
             first.setdefault(root(t.name), 0)
             last[root(t.name)] = max(last.get(root(t.name), 0), op.index)
-    ends = {root(t) for t in graph.inputs + graph.outputs}
+    # graph inputs and outputs stay off chip unless the scratchpad holds the tensor arena
+    ends = set() if hw.scratchpad.holds_graph_io else {root(t) for t in graph.inputs + graph.outputs}
     names = list(first)
     ids = {t: i for i, t in enumerate(names)}
     n = len(graph.ops)
@@ -108,7 +109,8 @@ def lower(graph: Graph, hw: Hardware) -> Lowered:
     for op in graph.ops:
         place = placement_of(op, hw)
         places.append(place)
-        layers[op.index] = _layer_vector(graph, op, "postproc" if (place == "cpu" and hw.cpu is None) else place)
+        layers[op.index] = _layer_vector(graph, op, "postproc" if (place == "cpu" and hw.cpu is None) else place,
+                                         hw.compute)
         acts = [root(t.name) for t in graph.activations_in(op)][:MAX_INPUTS]
         for j, name in enumerate(dict.fromkeys(acts)):
             op_in[op.index, j] = ids.get(name, -1)
@@ -116,8 +118,9 @@ def lower(graph: Graph, hw: Hardware) -> Lowered:
     return Lowered(layers, op_in, op_out, tensors, tuple(places))
 
 
-def _layer_vector(graph: Graph, op: Op, place: str) -> np.ndarray:
+def _layer_vector(graph: Graph, op: Op, place: str, arr: SystolicArray) -> np.ndarray:
     kind = {"mac": KIND_MAC, "postproc": KIND_POSTPROC, "free": KIND_FREE, "cpu": KIND_CPU}[place]
+    rate = arr.elementwise_cycles_per_element if op.op_type in ("ADD", "SUB") else arr.ofm_cycles_per_element
     ifm, ofm = graph.ifm(op), graph.ofm(op)
     w, b = graph.weights(op), graph.bias(op)
     lp = loops_of(graph, op)
@@ -125,7 +128,10 @@ def _layer_vector(graph: Graph, op: Op, place: str) -> np.ndarray:
     v = layer_vector(lp, ifm_itemsize=ifm.itemsize, weight_itemsize=w.itemsize if w is not None else 1,
                      ofm_itemsize=ofm.itemsize, bias_bytes_per_k=bias_per_k, ifm_bytes=graph.ifm_bytes(op),
                      weight_bytes=graph.weight_bytes(op), ofm_bytes=graph.ofm_bytes(op),
-                     elements=elements_of(graph, op), kind=kind)
+                     elements=elements_of(graph, op), kind=kind,
+                     ifm_block_depth=arr.ifm_block_depth if kind == KIND_MAC else 1,
+                     out_cpe_q=round(rate * OUT_CPE_SCALE) if kind in (KIND_MAC, KIND_POSTPROC) else 0,
+                     ifm_reuse=int(arr.ifm_block_reuse))
     if kind != KIND_MAC:
         v[L_MACS] = 0
     return v

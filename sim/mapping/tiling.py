@@ -33,8 +33,13 @@ from sim.graph.loops import Loops
 
 # Layer vector layout shared by tiling.py and the cost kernels (int64 array).
 (L_KIND, L_N, L_OH, L_OW, L_K, L_C, L_KH, L_KW, L_SH, L_SW, L_EH, L_EW, L_IH, L_IW, L_DW, L_IB, L_WB, L_OB,
- L_BIAS, L_IFM_BYTES, L_W_BYTES, L_OFM_BYTES, L_ELEMENTS, L_MACS) = range(24)
-LAYER_FIELDS = 24
+ L_BIAS, L_IFM_BYTES, L_W_BYTES, L_OFM_BYTES, L_ELEMENTS, L_MACS, L_CBLK, L_OUT_CPE, L_IFM_REUSE) = range(27)
+LAYER_FIELDS = 27
+# The last three fields lower the part's datapath onto the layer (constant across a sweep's points):
+# L_CBLK      input channels the array consumes per kernel tap (C rounds up to it; 1 = none)
+# L_OUT_CPE   output-stage cycles per ofm element, in 1/OUT_CPE_SCALE cycles (0 = no limit)
+# L_IFM_REUSE 1 when an internal buffer holds the ifm block and the kernel window is walked there
+OUT_CPE_SCALE = 4096  # Vela's output_cycles_per_elem tables are multiples of 1/16 cycle: exact here
 KIND_MAC, KIND_POSTPROC, KIND_FREE, KIND_CPU = 0, 1, 2, 3
 # Kernels take the layer and the tile as tuples: Numba passes tuples by value, while every
 # array argument costs a reference-count round trip per call (10-15 ns), which dominated the
@@ -45,10 +50,10 @@ TileTuple = tuple[int, int, int, int, int]
 
 @njit(cache=True)
 def layer_tuple(lay: np.ndarray) -> LayerTuple:
-    """The layer vector as a 24-tuple (see LayerTuple)."""
+    """The layer vector as a 27-tuple (see LayerTuple)."""
     return (lay[0], lay[1], lay[2], lay[3], lay[4], lay[5], lay[6], lay[7], lay[8], lay[9], lay[10], lay[11],
             lay[12], lay[13], lay[14], lay[15], lay[16], lay[17], lay[18], lay[19], lay[20], lay[21], lay[22],
-            lay[23])
+            lay[23], lay[24], lay[25], lay[26])
 
 
 
@@ -103,6 +108,21 @@ def tile_sizes(dim: int, align: int) -> np.ndarray:
             n += 1
             prev = t
     return out[:n]
+
+
+@njit(cache=True)
+def padded_channels(c: int, block: int) -> int:
+    """Input channels the array spends cycles on per kernel tap: `c` rounded up to the block
+    of channels it consumes at once (Ethos-U55: 8, Vela's IFM micro-block depth)."""
+    return ((c + block - 1) // block) * block
+
+
+@njit(cache=True)
+def output_cycles(lay: LayerTuple) -> int:
+    """Cycles the output stage needs for the layer's ofm elements (0 when the part sets no
+    rate): a layer takes at least this long whatever its tiling (Vela's output cycles)."""
+    elements = lay[L_OFM_BYTES] // max(1, lay[L_OB])
+    return (elements * lay[L_OUT_CPE] + OUT_CPE_SCALE - 1) // OUT_CPE_SCALE
 
 
 @njit(cache=True)
@@ -172,8 +192,9 @@ def alignments(df: int, rows: int, cols: int, kh: int, kw: int, depthwise: int) 
 
 def layer_vector(loops: Loops, *, ifm_itemsize: int, weight_itemsize: int, ofm_itemsize: int,
                  bias_bytes_per_k: int, ifm_bytes: int, weight_bytes: int, ofm_bytes: int,
-                 elements: int = 0, kind: int = KIND_MAC) -> np.ndarray:
-    """The int64 vector the kernels take for one layer."""
+                 elements: int = 0, kind: int = KIND_MAC, ifm_block_depth: int = 1, out_cpe_q: int = 0,
+                 ifm_reuse: int = 0) -> np.ndarray:
+    """The int64 vector the kernels take for one layer (the last three: the part's datapath)."""
     v = np.zeros(LAYER_FIELDS, dtype=np.int64)
     lp = loops
     v[L_KIND] = kind
@@ -186,6 +207,7 @@ def layer_vector(loops: Loops, *, ifm_itemsize: int, weight_itemsize: int, ofm_i
     v[L_IFM_BYTES], v[L_W_BYTES], v[L_OFM_BYTES] = ifm_bytes, weight_bytes, ofm_bytes
     v[L_ELEMENTS] = elements
     v[L_MACS] = lp.macs
+    v[L_CBLK], v[L_OUT_CPE], v[L_IFM_REUSE] = max(1, ifm_block_depth), out_cpe_q, ifm_reuse
     return v
 
 

@@ -55,6 +55,8 @@ class Memory:
     cache_bytes: int = spec_field(0, check=NONNEG,
                                   doc="data capacity of that cache/flash accelerator, bytes (0 = unknown/none)")
     double_buffered: bool = spec_field(True, doc="tiles ping-pong so DMA overlaps compute")
+    holds_graph_io: bool = spec_field(False, doc="the graph's input and output tensors live here (the tensor "
+                                                 "arena, Vela's Shared_Sram memory mode), not off chip")
     bandwidth_limited: bool = spec_field(True, doc="false: transfers never stall and bandwidth_bytes_per_cycle "
                                                    "is nominal (SCALE-Sim's CALC bandwidth mode)")
     read_energy_pj_per_byte: float = spec_field(0.0, check=NONNEG, doc="pJ per byte read")
@@ -118,6 +120,15 @@ class SystolicArray:
     postproc_elements_per_cycle: float = spec_field(8.0, check=POSITIVE,
                                                     doc="elementwise/pooling unit throughput")
     supported_ops: tuple[str, ...] = spec_field((), doc="ops the NPU runs; empty = all it can cost")
+    ifm_block_depth: int = spec_field(1, check=POSITIVE, doc="input channels the array consumes per kernel "
+                                                             "tap; C rounds up to it (1 = packs freely)")
+    ifm_block_reuse: bool = spec_field(False, doc="an internal buffer holds the ifm block and the kernel "
+                                                  "window is walked there (false: re-read per tap, im2col)")
+    ofm_cycles_per_element: float = spec_field(0.0, check=NONNEG, doc="output-stage cycles per ofm element "
+                                                                      "of MAC and pooling layers (0 = no limit)")
+    elementwise_cycles_per_element: float = spec_field(0.0, check=NONNEG,
+                                                       doc="output cycles per element of ADD/SUB on the "
+                                                           "post-processing unit (0 = no limit)")
     # SCALE-Sim splits its scratchpad into one double-buffered SRAM per operand (IfmapSramSzkB,
     # FilterSramSzkB, OfmapSramSzkB) and fills them over separate interfaces; 0 = one shared `sram`.
     ifmap_sram_bytes: int = spec_field(0, check=NONNEG, doc="ifm partition of the scratchpad, bytes; 0 = shared")

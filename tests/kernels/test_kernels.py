@@ -229,3 +229,26 @@ def test_batch_kernels(srams, rows, cols, bw, objective) -> None:  # noqa: ANN00
 def test_max_working_set_bounds_every_tiling(lay, hw, ifm_res, ofm_res) -> None:  # noqa: ANN001
     hwi, _ = hw
     assert K.max_working_set(lay, hwi, ifm_res, ofm_res) == R.max_working_set(lay, hwi, ifm_res, ofm_res)
+
+
+def npu_datapath(hw):  # noqa: ANN001, ANN201
+    """tiny_systolic with the Ethos-U style datapath fields set and the graph I/O in the scratchpad."""
+    import dataclasses
+    arr = dataclasses.replace(hw.compute, ifm_block_depth=8, ifm_block_reuse=True, ofm_cycles_per_element=0.5,
+                              elementwise_cycles_per_element=1.5)
+    mems = tuple(dataclasses.replace(m, holds_graph_io=True) if m.name == "sram" else m for m in hw.memories)
+    return dataclasses.replace(hw, compute=arr, memories=mems)
+
+
+@settings(max_examples=6)
+@given(sram=st.integers(64, 4096), rows=st.integers(1, 16), cols=st.integers(1, 8),
+       objective=st.sampled_from(["latency", "energy", "dram"]))
+def test_price_network_npu_datapath(sram, rows, cols, objective) -> None:  # noqa: ANN001
+    graph, hw = small_net(), npu_datapath(tiny_systolic(rows=rows, cols=cols, sram=sram))
+    low = S.lower(graph, hw)
+    assert low.layers[0, T.L_CBLK] == 8 and low.layers[0, T.L_IFM_REUSE] == 1
+    hwi, hwf = S.hardware_arrays(hw)
+    choice = S.choice_array(hw, "best", objective)
+    a = S.price_network(low.layers, low.op_in, low.op_out, low.tensors, hwi, hwf, choice, sram)
+    b = R.price_network(low.layers, low.op_in, low.op_out, low.tensors, hwi, hwf, choice, sram)
+    assert a.tolist() == b.tolist()
