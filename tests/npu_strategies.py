@@ -29,7 +29,9 @@ def layers(draw, max_dim: int = 12, max_ch: int = 40):  # noqa: ANN001, ANN201
     cblk, cpe = draw(st.sampled_from([1, 1, 3, 8])), draw(st.sampled_from([0, 0, 2048, 6144]))
     return T.layer_vector(lp, ifm_itemsize=1, weight_itemsize=1, ofm_itemsize=1, bias_bytes_per_k=bias,
                           ifm_bytes=ifm_b, weight_bytes=w_b, ofm_bytes=ofm_b, elements=ofm_b, ifm_block_depth=cblk,
-                          out_cpe_q=cpe, ifm_reuse=int(draw(st.booleans())))
+                          out_cpe_q=cpe, ifm_reuse=int(draw(st.booleans())),
+                          taps_per_step=draw(st.sampled_from([1, 1, 4])),
+                          ifm_block_max_depth=draw(st.sampled_from([0, 0, 32])))
 
 
 @st.composite

@@ -12,11 +12,16 @@ first tile's load and the last tile's store that no compute hides. Per tile:
   the current stream (shadow registers), so a fold costs `max(stream, rows)` and the skew
   is paid once per layer. Depthwise layers are one GEMM per channel, packed
   block-diagonally (`min(rows // KH*KW, cols)` channels per fold), as NPUs map them.
+  A part may consume the reduction in steps (taps x channels, `reduction_length`), and its
+  output stage may drain fewer ofm elements per cycle than the array makes (`output_cycles`:
+  compute is at least that), as Vela's Ethos-U model has it.
 * Traffic: tiles are loaded in the dataflow's loop order (ws K C N OH OW; is N OH OW C K;
   os N OH OW K C, outer to inner). An operand's tile is reloaded when a loop it does not
   depend on iterates above its innermost iterating loop (Timeloop's and ZigZag's reuse
   rule), so an operand that fits whole is read once; weights under ws are always streamed
-  once. Partial sums stay in the accumulators, or the scratchpad when they outgrow them,
+  once. With `L_IFM_REUSE` the array reads the ifm block (halo included) from the scratchpad
+  once per K tile and walks the kernel window in its own buffer; else once per tap (im2col).
+  Partial sums stay in the accumulators, or the scratchpad when they outgrow them,
   never in DRAM. Resident activations (kept on chip between layers) cost no DRAM traffic.
 * DMA: each tile transfer pays `setup` (descriptor + first-beat latency) and moves whole
   bursts: a contiguous run shorter than a burst wastes the rest of it (Vela's
@@ -36,10 +41,10 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from sim.mapping.tiling import (KIND_MAC, KIND_POSTPROC, L_C, L_CBLK, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB,
+from sim.mapping.tiling import (KIND_MAC, KIND_POSTPROC, L_C, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB,
                                 L_IFM_BYTES, L_IFM_REUSE, L_IH, L_IW, L_K, L_KH, L_KIND, L_KW, L_N, L_OB,
                                 L_OFM_BYTES, L_OH, L_OW, L_SH, L_SW, L_W_BYTES, L_WB, LayerTuple, TileTuple,
-                                alignments, footprint, footprint_total, layer_tuple, output_cycles, padded_channels,
+                                alignments, footprint, footprint_total, layer_tuple, output_cycles, reduction_length,
                                 psum_bytes, tile_sizes, working_set_bytes)
 
 # hwi: integer hardware figures
@@ -97,7 +102,7 @@ def tile_fold_cycles(lay: LayerTuple, m: int, k: int, c: int, df: int, rows: int
     red = lay[L_KH] * lay[L_KW]
     groups, kout = (k, 1) if lay[L_DW] else (1, k)
     if not lay[L_DW]:
-        red *= padded_channels(c, lay[L_CBLK])
+        red = reduction_length(lay, c)
     if df == 0:
         return fold_cycles(groups, red, kout, m, rows, cols, overlap)
     if df == 1:
@@ -192,8 +197,7 @@ def k_terms(lay: LayerTuple, k: int, rows: int, cols: int, overlap: int) -> KTer
 def c_terms(lay: LayerTuple, c: int, rows: int, cols: int, overlap: int) -> CTerms:
     """Sums over the C tiles: count, row folds of the reduction (its passes), the os stream cost."""
     full, size, last = split(lay[L_C], c)
-    kk = lay[L_KH] * lay[L_KW]
-    red, red_last = padded_channels(size, lay[L_CBLK]) * kk, padded_channels(last, lay[L_CBLK]) * kk
+    red, red_last = reduction_length(lay, size), reduction_length(lay, last) if last else 0
     fold_r = full * ((red + rows - 1) // rows) + (red_last + rows - 1) // rows
     h = full * stream_cost(red, rows, cols, overlap)
     if last:

@@ -16,9 +16,9 @@ import numpy as np
 
 from sim.cost import kernels as K
 from sim.mapping import tiling as T
-from sim.mapping.tiling import (L_BIAS, L_C, L_CBLK, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB, L_IFM_BYTES, L_IFM_REUSE,
-                                L_IH, L_IW, L_K, L_KH, L_KIND, L_KW, L_N, L_OB, L_OFM_BYTES, L_OH, L_OUT_CPE, L_OW,
-                                L_SH, L_SW, L_W_BYTES, L_WB, OUT_CPE_SCALE)
+from sim.mapping.tiling import (L_BIAS, L_C, L_CBLK, L_CBLK_DEEP, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB, L_IFM_BYTES,
+                                L_IFM_REUSE, L_IH, L_IW, L_K, L_KH, L_KIND, L_KW, L_N, L_OB, L_OFM_BYTES, L_OH, L_OUT_CPE, L_OW,
+                                L_SH, L_SW, L_TAP_STEP, L_W_BYTES, L_WB, OUT_CPE_SCALE)
 
 # --- geometry (sim/mapping/tiling.py) --------------------------------------------------------
 
@@ -31,8 +31,13 @@ def tile_sizes(dim: int, align: int) -> np.ndarray:
     return np.array(sorted(sizes), dtype=np.int64)
 
 
-def padded_channels(c: int, block: int) -> int:
-    return math.ceil(c / block) * block
+def reduction_length(lay, c: int) -> int:  # noqa: ANN001
+    taps = lay[L_KH] * lay[L_KW]
+    part_kernel = math.ceil(taps / lay[L_TAP_STEP]) * lay[L_TAP_STEP] * math.ceil(c / lay[L_CBLK]) * lay[L_CBLK]
+    if not lay[L_CBLK_DEEP]:
+        return part_kernel
+    depth_first = taps * math.ceil(c / lay[L_CBLK_DEEP]) * lay[L_CBLK_DEEP]
+    return min(part_kernel, depth_first)
 
 
 def output_cycles(lay) -> int:  # noqa: ANN001
@@ -109,7 +114,7 @@ def tile_fold_cycles(lay, m: int, k: int, c: int, df: int, rows: int, cols: int,
     if lay[L_DW]:
         groups, reduction, outputs = k, lay[L_KH] * lay[L_KW], 1
     else:
-        groups, reduction, outputs = 1, padded_channels(c, lay[L_CBLK]) * lay[L_KH] * lay[L_KW], k
+        groups, reduction, outputs = 1, reduction_length(lay, c), k
     spatial_rows, spatial_cols, temporal = {0: (reduction, outputs, m), 1: (reduction, m, outputs),
                                             2: (m, outputs, reduction)}[df]
     return fold_cycles(groups, spatial_rows, spatial_cols, temporal, rows, cols, overlap)
@@ -171,7 +176,7 @@ def k_terms(lay, k: int, rows: int, cols: int, overlap: int):  # noqa: ANN001, A
 
 
 def c_terms(lay, c: int, rows: int, cols: int, overlap: int):  # noqa: ANN001, ANN201
-    reductions = [padded_channels(s, lay[L_CBLK]) * lay[L_KH] * lay[L_KW] for s in tiles_of(lay[L_C], c)]
+    reductions = [reduction_length(lay, s) for s in tiles_of(lay[L_C], c)]
     return (len(reductions), sum(math.ceil(r / rows) for r in reductions),
             sum(stream_cost(r, rows, cols, overlap) for r in reductions))
 

@@ -10,7 +10,8 @@ Decided across the graph (the one place that looks beyond a layer): an activatio
 the scratchpad from its producer to its last consumer when, at every layer in between, the
 activations already kept, itself and that layer's smallest working set fit (Vela's
 cascading keeps stripes on chip for the same reason). A kept ifm is not read from DRAM and a
-kept ofm is not written there. Graph inputs arrive in DRAM and graph outputs leave there.
+kept ofm is not written there. Graph inputs arrive in DRAM and graph outputs leave there,
+unless the scratchpad holds the tensor arena (`holds_graph_io`: Vela's Shared_Sram mode).
 
 Operator placement: MAC layers on the array; pooling, elementwise, activation, softmax,
 concatenation and padding on the post-processing unit (`postproc_elements_per_cycle`);
@@ -129,7 +130,8 @@ def _layer_vector(graph: Graph, op: Op, place: str, arr: SystolicArray) -> np.nd
                      ofm_itemsize=ofm.itemsize, bias_bytes_per_k=bias_per_k, ifm_bytes=graph.ifm_bytes(op),
                      weight_bytes=graph.weight_bytes(op), ofm_bytes=graph.ofm_bytes(op),
                      elements=elements_of(graph, op), kind=kind,
-                     ifm_block_depth=arr.ifm_block_depth if kind == KIND_MAC else 1,
+                     ifm_block_depth=arr.ifm_block_depth, taps_per_step=arr.kernel_taps_per_step,
+                     ifm_block_max_depth=arr.ifm_block_max_depth,
                      out_cpe_q=round(rate * OUT_CPE_SCALE) if kind in (KIND_MAC, KIND_POSTPROC) else 0,
                      ifm_reuse=int(arr.ifm_block_reuse))
     if kind != KIND_MAC:

@@ -33,10 +33,14 @@ from sim.graph.loops import Loops
 
 # Layer vector layout shared by tiling.py and the cost kernels (int64 array).
 (L_KIND, L_N, L_OH, L_OW, L_K, L_C, L_KH, L_KW, L_SH, L_SW, L_EH, L_EW, L_IH, L_IW, L_DW, L_IB, L_WB, L_OB,
- L_BIAS, L_IFM_BYTES, L_W_BYTES, L_OFM_BYTES, L_ELEMENTS, L_MACS, L_CBLK, L_OUT_CPE, L_IFM_REUSE) = range(27)
-LAYER_FIELDS = 27
-# The last three fields lower the part's datapath onto the layer (constant across a sweep's points):
-# L_CBLK      input channels the array consumes per kernel tap (C rounds up to it; 1 = none)
+ L_BIAS, L_IFM_BYTES, L_W_BYTES, L_OFM_BYTES, L_ELEMENTS, L_MACS, L_CBLK, L_OUT_CPE, L_IFM_REUSE, L_TAP_STEP,
+ L_CBLK_DEEP) = range(29)
+LAYER_FIELDS = 29
+# The last five fields lower the part's datapath onto the layer (constant across a sweep's points):
+# L_CBLK      input channels per reduction step (C rounds up to it; 1 = packs freely)
+# L_TAP_STEP  kernel taps per reduction step (taps round up to it; 1 = one tap at a time)
+# L_CBLK_DEEP depth-first alternative: one tap over up to this many channels (0 = none); the
+#             array takes whichever of the two wastes fewer MACs (Vela's part-kernel vs depth-first)
 # L_OUT_CPE   output-stage cycles per ofm element, in 1/OUT_CPE_SCALE cycles (0 = no limit)
 # L_IFM_REUSE 1 when an internal buffer holds the ifm block and the kernel window is walked there
 OUT_CPE_SCALE = 4096  # Vela's output_cycles_per_elem tables are multiples of 1/16 cycle: exact here
@@ -50,10 +54,10 @@ TileTuple = tuple[int, int, int, int, int]
 
 @njit(cache=True)
 def layer_tuple(lay: np.ndarray) -> LayerTuple:
-    """The layer vector as a 27-tuple (see LayerTuple)."""
+    """The layer vector as a 29-tuple (see LayerTuple)."""
     return (lay[0], lay[1], lay[2], lay[3], lay[4], lay[5], lay[6], lay[7], lay[8], lay[9], lay[10], lay[11],
             lay[12], lay[13], lay[14], lay[15], lay[16], lay[17], lay[18], lay[19], lay[20], lay[21], lay[22],
-            lay[23], lay[24], lay[25], lay[26])
+            lay[23], lay[24], lay[25], lay[26], lay[27], lay[28])
 
 
 
@@ -111,10 +115,21 @@ def tile_sizes(dim: int, align: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def padded_channels(c: int, block: int) -> int:
-    """Input channels the array spends cycles on per kernel tap: `c` rounded up to the block
-    of channels it consumes at once (Ethos-U55: 8, Vela's IFM micro-block depth)."""
-    return ((c + block - 1) // block) * block
+def round_up(x: int, block: int) -> int:
+    return ((x + block - 1) // block) * block
+
+
+@njit(cache=True)
+def reduction_length(lay: LayerTuple, c: int) -> int:
+    """Reduction elements a dense layer's `c` input channels and KH x KW taps occupy on the
+    array. A part that consumes the reduction in steps of `L_TAP_STEP` taps x `L_CBLK`
+    channels pads both (Ethos-U55 part-kernel mode: 4 taps x 8 channels); with a depth-first
+    alternative (one tap x up to `L_CBLK_DEEP` channels) it takes the one that pads less."""
+    taps = lay[L_KH] * lay[L_KW]
+    red = round_up(taps, lay[L_TAP_STEP]) * round_up(c, lay[L_CBLK])
+    if lay[L_CBLK_DEEP]:
+        red = min(red, taps * round_up(c, lay[L_CBLK_DEEP]))
+    return red
 
 
 @njit(cache=True)
@@ -193,7 +208,7 @@ def alignments(df: int, rows: int, cols: int, kh: int, kw: int, depthwise: int) 
 def layer_vector(loops: Loops, *, ifm_itemsize: int, weight_itemsize: int, ofm_itemsize: int,
                  bias_bytes_per_k: int, ifm_bytes: int, weight_bytes: int, ofm_bytes: int,
                  elements: int = 0, kind: int = KIND_MAC, ifm_block_depth: int = 1, out_cpe_q: int = 0,
-                 ifm_reuse: int = 0) -> np.ndarray:
+                 ifm_reuse: int = 0, taps_per_step: int = 1, ifm_block_max_depth: int = 0) -> np.ndarray:
     """The int64 vector the kernels take for one layer (the last three: the part's datapath)."""
     v = np.zeros(LAYER_FIELDS, dtype=np.int64)
     lp = loops
@@ -208,6 +223,7 @@ def layer_vector(loops: Loops, *, ifm_itemsize: int, weight_itemsize: int, ofm_i
     v[L_ELEMENTS] = elements
     v[L_MACS] = lp.macs
     v[L_CBLK], v[L_OUT_CPE], v[L_IFM_REUSE] = max(1, ifm_block_depth), out_cpe_q, ifm_reuse
+    v[L_TAP_STEP], v[L_CBLK_DEEP] = max(1, taps_per_step), ifm_block_max_depth
     return v
 
 

@@ -120,12 +120,16 @@ class SystolicArray:
     postproc_elements_per_cycle: float = spec_field(8.0, check=POSITIVE,
                                                     doc="elementwise/pooling unit throughput")
     supported_ops: tuple[str, ...] = spec_field((), doc="ops the NPU runs; empty = all it can cost")
-    ifm_block_depth: int = spec_field(1, check=POSITIVE, doc="input channels the array consumes per kernel "
-                                                             "tap; C rounds up to it (1 = packs freely)")
+    ifm_block_depth: int = spec_field(1, check=POSITIVE, doc="input channels per reduction step; C rounds up "
+                                                             "to it (1 = packs freely)")
+    kernel_taps_per_step: int = spec_field(1, check=POSITIVE, doc="kernel taps per reduction step; KH x KW "
+                                                                  "rounds up to it")
+    ifm_block_max_depth: int = spec_field(0, check=NONNEG, doc="depth-first alternative: one tap over up to "
+                                                               "this many channels, used when it pads less (0 = none)")
     ifm_block_reuse: bool = spec_field(False, doc="an internal buffer holds the ifm block and the kernel "
                                                   "window is walked there (false: re-read per tap, im2col)")
-    ofm_cycles_per_element: float = spec_field(0.0, check=NONNEG, doc="output-stage cycles per ofm element "
-                                                                      "of MAC and pooling layers (0 = no limit)")
+    ofm_cycles_per_element: float = spec_field(0.0, check=NONNEG, doc="output-stage cycles per ofm element of "
+                                                                      "MAC and post-processing layers (0 = no limit)")
     elementwise_cycles_per_element: float = spec_field(0.0, check=NONNEG,
                                                        doc="output cycles per element of ADD/SUB on the "
                                                            "post-processing unit (0 = no limit)")

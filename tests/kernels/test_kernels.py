@@ -234,8 +234,8 @@ def test_max_working_set_bounds_every_tiling(lay, hw, ifm_res, ofm_res) -> None:
 def npu_datapath(hw):  # noqa: ANN001, ANN201
     """tiny_systolic with the Ethos-U style datapath fields set and the graph I/O in the scratchpad."""
     import dataclasses
-    arr = dataclasses.replace(hw.compute, ifm_block_depth=8, ifm_block_reuse=True, ofm_cycles_per_element=0.5,
-                              elementwise_cycles_per_element=1.5)
+    arr = dataclasses.replace(hw.compute, ifm_block_depth=8, kernel_taps_per_step=4, ifm_block_max_depth=32,
+                              ifm_block_reuse=True, ofm_cycles_per_element=0.5, elementwise_cycles_per_element=1.5)
     mems = tuple(dataclasses.replace(m, holds_graph_io=True) if m.name == "sram" else m for m in hw.memories)
     return dataclasses.replace(hw, compute=arr, memories=mems)
 
