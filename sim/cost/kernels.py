@@ -433,17 +433,21 @@ def search_tiling(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.nda
     k_al, c_al = alignments(df, rows, cols, lay[L_KH], lay[L_KW], lay[L_DW])
     ks, cs, ows = tile_sizes(lay[L_K], k_al)[::-1], tile_sizes(lay[L_C], c_al)[::-1], tile_sizes(lay[L_OW], 1)[::-1]
     n_costed, b1, b2, b_tiles = 0, np.inf, np.inf, 0
+    cts = np.empty((cs.shape[0], 3), dtype=np.int64)  # C-tile terms, once per size (performance trick)
+    for j in range(cs.shape[0]):
+        cts[j, 0], cts[j, 1], cts[j, 2] = c_terms(lt, cs[j], rows, cols, db)
     for n in tile_sizes(lay[L_N], 1)[::-1]:
         for oh in tile_sizes(lay[L_OH], 1)[::-1]:
             for ow in ows:
                 pt = pixel_terms(lt, (n, oh, ow, 1, 1), rows, cols, db)
                 for k in ks:
                     kt = k_terms(lt, k, rows, cols, db)
-                    for c in cs:
+                    for j in range(cs.shape[0]):
+                        c = cs[j]
                         tile = (n, oh, ow, k, c)
                         if working_set_bytes(lt, tile, df, db, cx[1], cx[2]) > cx[0]:
                             continue
-                        ct = c_terms(lt, c, rows, cols, db)
+                        ct = (cts[j, 0], cts[j, 1], cts[j, 2])
                         n_costed += 1
                         if objective == 0 and compute_from_terms(lt, pt, kt, ct, df, rows, cols, db) > b1:
                             continue  # branch and bound: latency >= compute cycles, already worse

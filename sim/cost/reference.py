@@ -17,8 +17,8 @@ import numpy as np
 from sim.cost import kernels as K
 from sim.mapping import tiling as T
 from sim.mapping.tiling import (L_BIAS, L_C, L_CBLK, L_CBLK_DEEP, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB, L_IFM_BYTES,
-                                L_IFM_REUSE, L_IH, L_IW, L_K, L_KH, L_KIND, L_KW, L_N, L_OB, L_OFM_BYTES, L_OH, L_OUT_CPE, L_OW,
-                                L_SH, L_SW, L_TAP_STEP, L_W_BYTES, L_WB, OUT_CPE_SCALE)
+                                L_IFM_REUSE, L_IH, L_IW, L_K, L_KH, L_KIND, L_KW, L_N, L_OB, L_OFM_BYTES, L_OH,
+                                L_OUT_CPE, L_OW, L_SH, L_SW, L_TAP_STEP, L_W_BYTES, L_WB, OUT_CPE_SCALE)
 
 # --- geometry (sim/mapping/tiling.py) --------------------------------------------------------
 

@@ -116,6 +116,7 @@ def tile_sizes(dim: int, align: int) -> np.ndarray:
 
 @njit(cache=True)
 def round_up(x: int, block: int) -> int:
+    """`x` rounded up to a multiple of `block`."""
     return ((x + block - 1) // block) * block
 
 
@@ -209,7 +210,7 @@ def layer_vector(loops: Loops, *, ifm_itemsize: int, weight_itemsize: int, ofm_i
                  bias_bytes_per_k: int, ifm_bytes: int, weight_bytes: int, ofm_bytes: int,
                  elements: int = 0, kind: int = KIND_MAC, ifm_block_depth: int = 1, out_cpe_q: int = 0,
                  ifm_reuse: int = 0, taps_per_step: int = 1, ifm_block_max_depth: int = 0) -> np.ndarray:
-    """The int64 vector the kernels take for one layer (the last three: the part's datapath)."""
+    """The int64 vector the kernels take for one layer (the last five: the part's datapath)."""
     v = np.zeros(LAYER_FIELDS, dtype=np.int64)
     lp = loops
     v[L_KIND] = kind

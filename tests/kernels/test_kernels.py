@@ -38,6 +38,8 @@ def test_working_set_and_psums(data, lay, df, db, ifm_res, ofm_res) -> None:  # 
     lt = R.layer_tuple(lay)
     assert T.layer_tuple(lay) == lt
     assert T.psum_bytes(lt, tile, df) == R.psum_bytes(lt, tile, df)
+    assert T.reduction_length(lt, tile[4]) == R.reduction_length(lt, tile[4])
+    assert T.output_cycles(lt) == R.output_cycles(lt)
     assert T.working_set_bytes(lt, tile, df, db, ifm_res, ofm_res) == R.working_set_bytes(lt, tile, df, db, ifm_res,
                                                                                           ofm_res)
     assert T.alignments(df, 8, 4, int(lay[T.L_KH]), int(lay[T.L_KW]), int(lay[T.L_DW])) == \

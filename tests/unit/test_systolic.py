@@ -198,3 +198,17 @@ def test_graph_io_in_the_scratchpad_costs_no_offchip_traffic(systolic_hw) -> Non
     assert int(dram[dram.operand == "ifm"].read_bytes.sum()) == 0
     assert int(dram[dram.operand == "ofm"].write_bytes.sum()) == 0
     assert int(dram[dram.operand == "weights"].read_bytes.sum()) > 0
+
+
+def test_evaluate_points_equals_simulate_on_the_ethos_u55() -> None:
+    """The datapath fields and graph I/O in SRAM flow through the batch path unchanged."""
+    hw = load_hardware("ethos-u55-128")
+    points = {"compute.rows": np.array([16, 8]), "compute.cols": np.array([8, 8]),
+              "memories.sram.size_bytes": np.array([2097152, 16384]), "clock_hz": np.array([5e8, 4e8]),
+              "memories.flash.bandwidth_bytes_per_cycle": np.array([1.0, 0.5])}
+    df = S.evaluate_points(simulate("mlperf-kws", hw).graph, hw, points)
+    for i in range(len(df)):
+        s = simulate("mlperf-kws", hw, overrides={k: v[i].item() for k, v in points.items()}).summary.iloc[0]
+        for col in ("latency_cycles", "compute_cycles", "dram_read_bytes", "dram_write_bytes", "sram_read_bytes",
+                    "sram_write_bytes", "energy_uj", "peak_working_set_bytes"):
+            assert df[col].iloc[i] == s[col], (i, col)
