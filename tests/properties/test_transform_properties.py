@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.api import load_graph, simulate
@@ -14,7 +14,7 @@ from sim.spec.model import Hardware
 from sim.graph.loops import macs_of
 from sim.transforms.partition import assign_units, partition_count
 from sim.transforms.prune import PRODUCERS, channel_groups, prune_channels
-from tests.conftest import tiny_cnn, tiny_mcu, tiny_systolic
+from tests.conftest import tiny_mcu, tiny_systolic
 
 EPILOGUES = ("ADD", "RELU", "RELU6", "QUANTIZE")
 
@@ -69,23 +69,32 @@ def test_fusion_never_increases_dram_traffic_or_latency_on_an_mcu(graph: Graph, 
     _fusion_never_worse(graph, tiny_mcu(sram=sram))
 
 
-def _systolic_model() -> str:
-    return str(simulate(tiny_cnn(), tiny_systolic()).layers["cost_model"].iloc[0])
+def fusion_counterexample() -> Graph:
+    """9x9x1 input, 1x1 conv to 12 int32 channels, bias ADD, 3x3 conv to 3 channels (docs/whatif.md)."""
+    t = {"x": Tensor(name="x", shape=(1, 9, 9, 1)),
+         "w0": Tensor(name="w0", shape=(12, 1, 1, 1), is_const=True),
+         "acc0": Tensor(name="acc0", shape=(1, 9, 9, 12), dtype="int32"),
+         "b0": Tensor(name="b0", shape=(12,), dtype="int32", is_const=True),
+         "e0": Tensor(name="e0", shape=(1, 9, 9, 12), dtype="int32"),
+         "w1": Tensor(name="w1", shape=(3, 3, 3, 12), is_const=True),
+         "acc1": Tensor(name="acc1", shape=(1, 9, 9, 3), dtype="int32")}
+    conv = {"stride_h": 1, "stride_w": 1, "padding": "SAME", "fused_activation": "NONE"}
+    ops = [Op(name="conv0", index=0, op_type="CONV_2D", inputs=("x", "w0"), outputs=("acc0",), attrs=conv),
+           Op(name="add0", index=1, op_type="ADD", inputs=("acc0", "b0"), outputs=("e0",)),
+           Op(name="conv1", index=2, op_type="CONV_2D", inputs=("e0", "w1"), outputs=("acc1",), attrs=conv)]
+    return Graph("fusion-counterexample", ops, t, ["x"], ["acc1"])
 
 
-# The native systolic model decides graph-wide which tensors stay resident in the scratchpad,
-# greedily: after fusion a conv's output (formerly an elementwise op's) may be kept resident,
-# leaving the consumer too little scratchpad for its tiles, so it re-fetches its weights per
-# tile. The property then fails on scratchpads of a few KiB (counterexample in docs/whatif.md).
-GREEDY_RESIDENCY = pytest.mark.xfail(condition=_systolic_model() != "roofline", strict=False,
-                                     reason="greedy scratchpad residency in the systolic cost model")
-
-
-@GREEDY_RESIDENCY
-@settings(max_examples=25, deadline=None, phases=(Phase.explicit, Phase.reuse, Phase.generate))  # no shrinking
-@given(unfused_chains(), st.sampled_from(SRAMS))
-def test_fusion_never_increases_dram_traffic_or_latency_on_a_systolic_array(graph: Graph, sram: int) -> None:
-    _fusion_never_worse(graph, tiny_systolic(sram=sram))
+# Known defect of the native systolic model (issue open): it decides graph-wide, greedily in
+# production order, which activations stay resident in the scratchpad, reserving for each
+# layer only its smallest tiling's working set. After fusion a conv's output can be kept
+# resident and leave its consumer so little room that it re-fetches its weights per tile, so
+# fusion can raise latency (and, on other graphs, DRAM traffic). This pins the documented
+# counterexample; strict, so the test fails once the residency planner is fixed and the
+# property below should then be extended to systolic parts.
+@pytest.mark.xfail(strict=True, reason="greedy scratchpad residency in the systolic cost model")
+def test_fusion_counterexample_on_a_systolic_array() -> None:
+    _fusion_never_worse(fusion_counterexample(), tiny_systolic(sram=4096))
 
 
 def _prunable(graph: Graph) -> list[Op]:
