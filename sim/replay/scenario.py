@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import SpecError
-from sim.spec.load import _scalar, display_path, read_yaml
+from sim.spec.load import _scalar, display_path, names_in, read_yaml, resolve_named_file, search_dirs
 from sim.spec.model import FRACTION, NONNEG, POSITIVE, spec_field
 
 DISTRIBUTIONS = ("fixed", "uniform", "exponential", "choice")
@@ -185,28 +185,15 @@ NAMED = {BusMaster, InterruptSource}
 
 def scenario_dirs() -> list[Path]:
     """Where `--scenario NAME` looks: $EDGESIM_SCENARIOS, the repo's scenarios/, ./scenarios."""
-    dirs = [Path(p) for p in os.environ.get("EDGESIM_SCENARIOS", "").split(os.pathsep) if p]
-    dirs.append(Path(__file__).resolve().parents[2] / "scenarios")
-    dirs.append(Path.cwd() / "scenarios")
-    return dirs
+    return search_dirs("EDGESIM_SCENARIOS", "scenarios")
 
 
 def bundled_scenarios() -> list[str]:
-    return sorted({p.stem for d in scenario_dirs() if d.is_dir() for p in d.glob("*.yaml")})
+    return names_in(scenario_dirs())
 
 
 def resolve_scenario_path(name_or_path: str | os.PathLike[str]) -> Path:
-    p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml") or os.sep in str(name_or_path):
-        if not p.is_file():
-            raise SpecError(str(p), "", "an existing scenario file", "no such file")
-        return p
-    for d in scenario_dirs():
-        cand = d / f"{name_or_path}.yaml"
-        if cand.is_file():
-            return cand
-    raise SpecError("--scenario", "", f"a scenario file or one of: {', '.join(bundled_scenarios())}",
-                    str(name_or_path))
+    return resolve_named_file(name_or_path, scenario_dirs(), flag="--scenario", what="scenario")
 
 
 def load_scenario(spec: str | os.PathLike[str] | Scenario) -> Scenario:

@@ -32,34 +32,47 @@ log = logging.getLogger(__name__)
 COMPUTE_TYPES: dict[str, type] = {"vector": VectorUnit, "systolic": SystolicArray}
 
 
-def spec_dirs() -> list[Path]:
-    """Where `--hw NAME` looks: $EDGESIM_HW_SPECS, the repo's hw_specs/, ./hw_specs."""
-    dirs = [Path(p) for p in os.environ.get("EDGESIM_HW_SPECS", "").split(os.pathsep) if p]
-    dirs.append(Path(__file__).resolve().parents[2] / "hw_specs")
-    dirs.append(Path.cwd() / "hw_specs")
+def search_dirs(env_var: str, folder: str) -> list[Path]:
+    """Where a bundled name is looked up: $ENV_VAR (path list), the repo's FOLDER/, ./FOLDER."""
+    dirs = [Path(p) for p in os.environ.get(env_var, "").split(os.pathsep) if p]
+    dirs.append(Path(__file__).resolve().parents[2] / folder)
+    dirs.append(Path.cwd() / folder)
     return dirs
 
 
+def names_in(dirs: list[Path]) -> list[str]:
+    return sorted({p.stem for d in dirs if d.is_dir() for p in d.glob("*.yaml")})
+
+
+def resolve_named_file(name_or_path: str | os.PathLike[str], dirs: list[Path], *, flag: str, what: str,
+                       suffixes: tuple[str, ...] = (".yaml", ".yml")) -> Path:
+    """An existing path, or NAME found as NAME.yaml in `dirs`; else one line listing the names."""
+    p = Path(name_or_path)
+    if p.suffix in suffixes or os.sep in str(name_or_path) or p.exists():
+        if not p.is_file():
+            raise SpecError(str(p), "", f"an existing {what} file", "no such file")
+        return p
+    for d in dirs:
+        cand = d / f"{name_or_path}.yaml"
+        if cand.is_file():
+            return cand
+    raise SpecError(flag, "", f"a {what.split()[-1]} file or one of: {', '.join(names_in(dirs))}",
+                    str(name_or_path))
+
+
+def spec_dirs() -> list[Path]:
+    """Where `--hw NAME` looks: $EDGESIM_HW_SPECS, the repo's hw_specs/, ./hw_specs."""
+    return search_dirs("EDGESIM_HW_SPECS", "hw_specs")
+
+
 def bundled_names() -> list[str]:
-    names: set[str] = set()
-    for d in spec_dirs():
-        if d.is_dir():
-            names.update(p.stem for p in d.glob("*.yaml"))
-    return sorted(names)
+    return names_in(spec_dirs())
 
 
 def resolve_spec_path(name_or_path: str | os.PathLike[str]) -> Path:
     """A path that exists (YAML, or a SCALE-Sim `.cfg`), or a bundled name such as `stm32h7a3`."""
-    p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml", ".cfg") or os.sep in str(name_or_path) or p.exists():
-        if not p.is_file():
-            raise SpecError(str(p), "", "an existing hardware spec file", "no such file")
-        return p
-    for d in spec_dirs():
-        cand = d / f"{name_or_path}.yaml"
-        if cand.is_file():
-            return cand
-    raise SpecError("--hw", "", f"a spec file or one of: {', '.join(bundled_names())}", str(name_or_path))
+    return resolve_named_file(name_or_path, spec_dirs(), flag="--hw", what="hardware spec",
+                              suffixes=(".yaml", ".yml", ".cfg"))
 
 
 def display_path(path: Path) -> str:
