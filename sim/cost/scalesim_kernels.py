@@ -158,6 +158,19 @@ def _line_words(line: int, part_idx: np.ndarray, part_val: np.ndarray, n_part: i
 
 
 @njit(cache=True)
+def _ofmap_fold(df: int, fc: int, fr: int, rows: int, cols: int, npx: int, filters: int,
+                window: int) -> tuple[int, int, int]:
+    """Output columns of fold (fr, fc), the cycle its first ofmap row leaves the array, and
+    how many rows it emits: the write-side geometry both ofmap-buffer kernels walk."""
+    if df == OS:
+        used = min(rows, npx - fr * rows)
+        return min(cols, filters - fc * cols), window - 1 + rows - used, used
+    if df == WS:
+        return min(cols, filters - fc * cols), 2 * rows - 1, npx
+    return min(cols, npx - fc * cols), 2 * rows - 1, filters
+
+
+@njit(cache=True)
 def write_buffer_drain(df: int, rows: int, cols: int, npx: int, window: int, filters: int,
                        size_words: int, drain_bw: int) -> np.ndarray:
     """[dram_ofmap_writes, stall_cycles, last_cycle] of the ofmap write buffer over the layer.
@@ -177,14 +190,7 @@ def write_buffer_drain(df: int, rows: int, cols: int, npx: int, window: int, fil
     free, drain_end, writes, stalls, cycle = size_words, 0, 0, 0, 0
     for fc in range(cf):
         for fr in range(rf):
-            if df == OS:
-                ncols = min(cols, filters - fc * cols)
-                used = min(rows, npx - fr * rows)
-                lo, length = window - 1 + rows - used, used
-            elif df == WS:
-                ncols, lo, length = min(cols, filters - fc * cols), 2 * rows - 1, npx
-            else:
-                ncols, lo, length = min(cols, npx - fc * cols), 2 * rows - 1, filters
+            ncols, lo, length = _ofmap_fold(df, fc, fr, rows, cols, npx, filters, window)
             for t in range(per_fold):
                 left = min(ncols - 1, t - lo) - max(0, t - lo - length + 1) + 1
                 cur = cycle + stalls
@@ -441,14 +447,7 @@ def user_mode_layer(df: int, ifmap: np.ndarray, filt: np.ndarray, dims: np.ndarr
     free, drain_end, writes, stalls, row_id, last = size_o, 0, 0, 0, 0, 0
     for fc in range(cf):
         for fr in range(rf):
-            if df == OS:
-                ncols = min(cols, filters - fc * cols)
-                used = min(rows, npx - fr * rows)
-                lo, length = window - 1 + rows - used, used
-            elif df == WS:
-                ncols, lo, length = min(cols, filters - fc * cols), 2 * rows - 1, npx
-            else:
-                ncols, lo, length = min(cols, npx - fc * cols), 2 * rows - 1, filters
+            ncols, lo, length = _ofmap_fold(df, fc, fr, rows, cols, npx, filters, window)
             for t in range(per_fold):
                 cycle = row_id + stalls
                 n = _demand_row(df, 0, ifmap, dims, fc, fr, t, buf)
