@@ -419,29 +419,77 @@ def score(r: Result, hwf: HwFloats, objective: int) -> tuple[float, float]:
 
 
 @njit(cache=True)
+def pixel_floor(lay: LayerTuple, pt: PixelTerms, floors: tuple[int, int, int, int, int], df: int, rows: int,
+                cols: int, overlap: int) -> int:
+    """A lower bound on `compute_from_terms` over every K and C tile with these pixel terms:
+    each factor at its smallest over the K (fold_c, h, dwf) and C (fold_r, h) tile sizes."""
+    k_fold_c, k_h, k_dwf, c_fold_r, c_h = floors
+    total = 0
+    if not lay[L_DW]:
+        if df == 0:
+            total = c_fold_r * k_fold_c * pt[PT_H]
+        elif df == 1:
+            total = c_fold_r * pt[PT_FOLD_C] * k_h
+        else:
+            total = pt[PT_FOLD_R] * k_fold_c * c_h
+    elif df == 0:
+        total = k_dwf * pt[PT_H]
+    return total + (2 * rows + cols - 2 if overlap else 0)
+
+
+@njit(cache=True)
+def count_legal(lay: LayerTuple, n: int, oh: int, ow: int, ks: np.ndarray, cs: np.ndarray, df: int, db: int,
+                cx: CtxTuple) -> int:
+    """How many (K, C) tiles with these pixel tiles fit `cx`'s capacity. A working set grows
+    with K (every term is proportional to it or constant), so with `ks` descending the ones
+    that fit are a suffix, found by bisection."""
+    count = 0
+    for c in cs:
+        lo, hi = 0, ks.shape[0]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if working_set_bytes(lay, (n, oh, ow, ks[mid], c), df, db, cx[1], cx[2]) <= cx[0]:
+                hi = mid
+            else:
+                lo = mid + 1
+        count += ks.shape[0] - lo
+    return count
+
+
+@njit(cache=True)
 def search_tiling(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.ndarray, df: int, objective: int,
-                  best_tile: np.ndarray, best: np.ndarray) -> int:
+                  best_tile: np.ndarray, best: np.ndarray, bound: float = np.inf) -> int:
     """Cost every legal tiling (largest sizes first, so good tilings come early for the bound)
-    and
-    keep the best by `objective`, ties going to fewer tiles, then to the first found. Under the
+    and keep the best by `objective`, ties going to fewer tiles, then to the first found. Under the
     latency objective a tiling whose compute cycles alone exceed the best latency is skipped
     (latency >= compute), which never changes the choice. Returns how many legal tilings there
-    were; when none fits, the smallest tiling is costed and its working set reports the overflow."""
+    were; when none fits, the smallest tiling is costed and its working set reports the overflow.
+    `bound`, a latency some legal tiling is known to reach, prunes from the start; when it
+    prunes every tiling, `best_tile` comes back all zero (this dataflow cannot beat it)."""
     lt, hw = layer_tuple(lay), hw_tuples(hwi, hwf)
     cx = (ctx[0], ctx[1], ctx[2])
     rows, cols, db = hwi[H_ROWS], hwi[H_COLS], hwi[H_DB]
     k_al, c_al = alignments(df, rows, cols, lay[L_KH], lay[L_KW], lay[L_DW])
     ks, cs, ows = tile_sizes(lay[L_K], k_al)[::-1], tile_sizes(lay[L_C], c_al)[::-1], tile_sizes(lay[L_OW], 1)[::-1]
     n_costed, b1, b2, b_tiles = 0, np.inf, np.inf, 0
-    cts = np.empty((cs.shape[0], 3), dtype=np.int64)  # C-tile terms, once per size (performance trick)
+    cts = np.empty((cs.shape[0], 3), dtype=np.int64)  # C- and K-tile terms, once per size (performance trick)
     for j in range(cs.shape[0]):
         cts[j, 0], cts[j, 1], cts[j, 2] = c_terms(lt, cs[j], rows, cols, db)
+    kts = np.empty((ks.shape[0], 7), dtype=np.int64)
+    for j in range(ks.shape[0]):
+        kts[j, 0], kts[j, 1], kts[j, 2], kts[j, 3], kts[j, 4], kts[j, 5], kts[j, 6] = k_terms(lt, ks[j], rows, cols, db)
+    floors = (kts[:, KT_FOLD_C].min(), kts[:, KT_H].min(), kts[:, KT_DWF].min(), cts[:, CT_FOLD_R].min(),
+              cts[:, CT_H].min())
     for n in tile_sizes(lay[L_N], 1)[::-1]:
         for oh in tile_sizes(lay[L_OH], 1)[::-1]:
             for ow in ows:
                 pt = pixel_terms(lt, (n, oh, ow, 1, 1), rows, cols, db)
-                for k in ks:
-                    kt = k_terms(lt, k, rows, cols, db)
+                if objective == 0 and pixel_floor(lt, pt, floors, df, rows, cols, db) > min(b1, bound):
+                    n_costed += count_legal(lt, n, oh, ow, ks, cs, df, db, cx)
+                    continue  # branch and bound for every (K, C) tile of these pixel tiles at once
+                for i in range(ks.shape[0]):
+                    k = ks[i]
+                    kt = (kts[i, 0], kts[i, 1], kts[i, 2], kts[i, 3], kts[i, 4], kts[i, 5], kts[i, 6])
                     for j in range(cs.shape[0]):
                         c = cs[j]
                         tile = (n, oh, ow, k, c)
@@ -449,7 +497,7 @@ def search_tiling(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.nda
                             continue
                         ct = (cts[j, 0], cts[j, 1], cts[j, 2])
                         n_costed += 1
-                        if objective == 0 and compute_from_terms(lt, pt, kt, ct, df, rows, cols, db) > b1:
+                        if objective == 0 and compute_from_terms(lt, pt, kt, ct, df, rows, cols, db) > min(b1, bound):
                             continue  # branch and bound: latency >= compute cycles, already worse
                         r = combine(lt, hw, cx, tile, df, pt, kt, ct)
                         s1, s2 = score(r, hw[1], objective)
@@ -462,6 +510,8 @@ def search_tiling(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.nda
     if n_costed == 0:
         best_tile[0], best_tile[1], best_tile[2], best_tile[3], best_tile[4] = 1, 1, 1, ks[-1], cs[-1]
         eval_tiling(lay, hwi, hwf, ctx, best_tile, df, best)
+    elif b_tiles == 0:
+        best_tile[:] = 0
     return n_costed
 
 
@@ -494,20 +544,17 @@ def postproc_cost(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.nda
 
 
 @njit(cache=True)
-def min_working_set(lay: np.ndarray, hwi: np.ndarray) -> int:
-    """Smallest working set any dataflow's smallest tiling needs, all operands streamed: the
-    room a layer must keep free for activations of other layers to stay resident. A
-    post-processing layer needs one output row's stripe of its inputs and output."""
-    if lay[L_KIND] == KIND_POSTPROC:
-        rows = max(1, lay[L_N] * lay[L_OH])
-        return (2 if hwi[H_DB] else 1) * ((lay[L_IFM_BYTES] + lay[L_OFM_BYTES] + rows - 1) // rows)
-    lt = layer_tuple(lay)
-    best = 1 << 62
-    for df in range(3):
-        k_al, c_al = alignments(df, hwi[H_ROWS], hwi[H_COLS], lay[L_KH], lay[L_KW], lay[L_DW])
-        tile = (1, 1, 1, tile_sizes(lay[L_K], k_al)[0], tile_sizes(lay[L_C], c_al)[0])
-        best = min(best, working_set_bytes(lt, tile, df, hwi[H_DB], 0, 0))
-    return best
+def price_alone(layers: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, choice: np.ndarray, sram_bytes: int,
+                out: np.ndarray) -> np.ndarray:
+    """Every layer priced with the whole scratchpad to itself and nothing kept around it, into
+    `out` [L, OUT_FIELDS]. Returns each layer's working set there: the room residency must
+    leave it (`plan_residency`), so keeping a tensor never squeezes a layer off this tiling."""
+    need = np.zeros(layers.shape[0], dtype=np.int64)
+    alone = np.array([sram_bytes, 0, 0], dtype=np.int64)
+    for i in range(layers.shape[0]):
+        price_layer(layers[i], alone, hwi, hwf, choice, out[i])
+        need[i] = out[i, O_RES + R_WORKING_SET]
+    return need
 
 
 @njit(cache=True)
@@ -515,7 +562,8 @@ def plan_residency(size: np.ndarray, first: np.ndarray, last: np.ndarray, eligib
                    need: np.ndarray, sram_bytes: int, occupied: np.ndarray) -> np.ndarray:
     """Which activations stay in the scratchpad from producer to last consumer, greedily in
     production order: one stays when, at every layer it is live, the tensors already kept,
-    itself and that layer's smallest working set fit. `occupied` gets kept bytes per layer."""
+    itself and the working set that layer has alone (`need`) fit. So a kept tensor never
+    costs a layer its preferred tiling. `occupied` gets kept bytes per layer."""
     resident = np.zeros(size.shape[0], dtype=np.int64)
     occupied[:] = 0
     for t in np.argsort(first, kind="mergesort"):
@@ -534,15 +582,11 @@ def plan_residency(size: np.ndarray, first: np.ndarray, last: np.ndarray, eligib
 
 @njit(cache=True)
 def layer_contexts(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tensors: np.ndarray,
-                   hwi: np.ndarray, sram_bytes: int) -> np.ndarray:
+                   need: np.ndarray, sram_bytes: int) -> np.ndarray:
     """Residency across the graph, as each layer sees it: int64 [L, 3] of (capacity = free
     scratchpad plus the layer's own kept tensors, kept ifm bytes, 1 if the ofm is kept).
-    `tensors` rows: size, first, last, eligible."""
+    `tensors` rows: size, first, last, eligible; `need` from `price_alone`."""
     n = layers.shape[0]
-    need = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        if layers[i, L_KIND] == KIND_MAC or layers[i, L_KIND] == KIND_POSTPROC:
-            need[i] = min_working_set(layers[i], hwi)
     occupied = np.zeros(n, dtype=np.int64)
     resident = plan_residency(tensors[:, 0], tensors[:, 1], tensors[:, 2], tensors[:, 3], need, sram_bytes,
                               occupied)
@@ -561,36 +605,72 @@ def layer_contexts(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, te
 @njit(cache=True)
 def price_network(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tensors: np.ndarray,
                   hwi: np.ndarray, hwf: np.ndarray, choice: np.ndarray, sram_bytes: int) -> np.ndarray:
-    """Residency across the graph, then the best tiling (and dataflow) of every layer, for one
-    hardware point. `choice`: allow ws, is, os, objective. Returns int64 [L, OUT_FIELDS]."""
-    ctx = layer_contexts(layers, op_in, op_out, tensors, hwi, sram_bytes)
+    """Each layer alone, residency across the graph, then each layer that keeps an operand on
+    chip priced again in its context, for one hardware point. `choice`: allow ws, is, os,
+    objective. Returns int64 [L, OUT_FIELDS]. A MAC layer keeping nothing keeps its alone
+    row: residency left it at least that row's working set, so the same tiling still wins."""
     out = np.zeros((layers.shape[0], OUT_FIELDS), dtype=np.int64)
+    need = price_alone(layers, hwi, hwf, choice, sram_bytes, out)
+    ctx = layer_contexts(layers, op_in, op_out, tensors, need, sram_bytes)
     for i in range(layers.shape[0]):
-        price_layer(layers[i], ctx[i], hwi, hwf, choice, out[i])
+        if repriced(layers[i], ctx[i]):
+            bound = alone_bound(layers[i], hwi, hwf, ctx[i], choice, out[i])
+            out[i] = 0
+            price_layer(layers[i], ctx[i], hwi, hwf, choice, out[i], bound)
     return out
 
 
 @njit(cache=True)
+def alone_bound(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.ndarray, choice: np.ndarray,
+                alone: np.ndarray) -> float:
+    """The latency of a MAC layer's alone tiling in its residency context: a bound the search
+    there starts from (performance trick; the alone tiling still fits, so the result is the
+    same). Infinite when it does not apply."""
+    df = alone[O_DF]
+    if lay[L_KIND] != KIND_MAC or choice[3] != 0 or df < 0 or alone[O_TILE] == 0:
+        return np.inf
+    flags = np.array([ctx[0], 1 if ctx[1] > 0 else 0, ctx[2]], dtype=np.int64)
+    tile = alone[O_TILE:O_TILE + 5].copy()
+    if working_set_bytes(layer_tuple(lay), (tile[0], tile[1], tile[2], tile[3], tile[4]), df, hwi[H_DB], flags[1],
+                         flags[2]) > ctx[0]:
+        return np.inf
+    res = np.zeros(RESULTS, dtype=np.int64)
+    eval_tiling(lay, hwi, hwf, flags, tile, df, res)
+    return float(res[R_LATENCY])
+
+
+@njit(cache=True)
+def repriced(lay: np.ndarray, ctx: np.ndarray) -> bool:
+    """Whether a layer's context can change its alone row: it keeps an operand on chip, or
+    it streams on the post-processing unit (cheap, so simply priced again)."""
+    return lay[L_KIND] == KIND_POSTPROC or ctx[1] > 0 or ctx[2] > 0
+
+
+@njit(cache=True)
 def price_layer(lay: np.ndarray, ctx: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, choice: np.ndarray,
-                row: np.ndarray) -> None:
-    """One layer's row of `price_network` given its `layer_contexts` row."""
+                row: np.ndarray, bound: float = np.inf) -> None:
+    """One layer's row of `price_network` given its `layer_contexts` row (`bound`: see
+    `search_tiling`)."""
     row[O_DF], row[O_IFM_RES], row[O_OFM_RES] = -1, ctx[1], ctx[2]
     if lay[L_KIND] == KIND_POSTPROC:
         postproc_cost(lay, hwi, hwf, ctx, row[O_RES:O_RES + RESULTS])
     if lay[L_KIND] == KIND_MAC:
-        best_dataflow(lay, hwi, hwf, np.array([ctx[0], 1 if ctx[1] > 0 else 0, ctx[2]]), choice, row)
+        best_dataflow(lay, hwi, hwf, np.array([ctx[0], 1 if ctx[1] > 0 else 0, ctx[2]]), choice, row, bound)
 
 
 @njit(cache=True)
 def best_dataflow(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.ndarray, choice: np.ndarray,
-                  row: np.ndarray) -> None:
-    """Search every allowed dataflow; keep the best by the objective (first on ties)."""
+                  row: np.ndarray, bound: float = np.inf) -> None:
+    """Search every allowed dataflow; keep the best by the objective (first on ties). `bound`:
+    see `search_tiling`; a dataflow it prunes entirely cannot have won."""
     tile = np.zeros(5, dtype=np.int64)
     res = np.zeros(RESULTS, dtype=np.int64)
     b1, b2 = np.inf, np.inf
     for df in range(3):
         if choice[df]:
-            row[O_COSTED] += search_tiling(lay, hwi, hwf, ctx, df, choice[3], tile, res)
+            row[O_COSTED] += search_tiling(lay, hwi, hwf, ctx, df, choice[3], tile, res, bound)
+            if tile[0] == 0:
+                continue
             s1, s2 = score(res, hwf, choice[3])
             if s1 < b1 or (s1 == b1 and s2 < b2):
                 b1, b2 = s1, s2
@@ -630,18 +710,33 @@ def price_points(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tens
 
 @njit(cache=True, parallel=True)
 def contexts_points(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tensors: np.ndarray,
-                    hwi: np.ndarray, sram: np.ndarray) -> np.ndarray:
-    """layer_contexts for every point, plus a 4th column: the capacity the MAC search sees,
-    clamped to `max_working_set` (equal searches share one job in `evaluate_points`)."""
+                    hwi: np.ndarray, need: np.ndarray, sram: np.ndarray) -> np.ndarray:
+    """layer_contexts for every point (`need` [P, L] from `price_alone`), plus a 4th column:
+    the capacity the MAC search sees, clamped to `max_working_set` (equal searches share one
+    job in `evaluate_points`)."""
     p, n = hwi.shape[0], layers.shape[0]
     out = np.zeros((p, n, 4), dtype=np.int64)
     for i in prange(p):
-        out[i, :, :3] = layer_contexts(layers, op_in, op_out, tensors, hwi[i], sram[i])
+        out[i, :, :3] = layer_contexts(layers, op_in, op_out, tensors, need[i], sram[i])
         for j in range(n):
             out[i, j, 3] = out[i, j, 0]
             if layers[j, L_KIND] == KIND_MAC:
                 top = max_working_set(layers[j], hwi[i], 1 if out[i, j, 1] > 0 else 0, out[i, j, 2])
                 out[i, j, 3] = min(out[i, j, 0], top)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def clamped_capacities(layers: np.ndarray, hwi: np.ndarray, sram: np.ndarray) -> np.ndarray:
+    """[P, L]: the whole scratchpad, clamped for MAC layers to `max_working_set` with nothing
+    kept (the capacity key of a layer's alone search in `evaluate_points`)."""
+    p, n = hwi.shape[0], layers.shape[0]
+    out = np.zeros((p, n), dtype=np.int64)
+    for i in prange(p):
+        for j in range(n):
+            out[i, j] = sram[i]
+            if layers[j, L_KIND] == KIND_MAC:
+                out[i, j] = min(sram[i], max_working_set(layers[j], hwi[i], 0, 0))
     return out
 
 

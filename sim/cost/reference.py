@@ -415,17 +415,10 @@ def postproc_cost(lay, hwi, hwf, ctx, res) -> None:  # noqa: ANN001
     res[K.R_STALL] = res[K.R_LATENCY] - res[K.R_COMPUTE]
 
 
-def min_working_set(lay, hwi) -> int:  # noqa: ANN001
-    if lay[L_KIND] == T.KIND_POSTPROC:
-        output_rows = max(1, lay[L_N] * lay[L_OH])
-        one_row = math.ceil((lay[L_IFM_BYTES] + lay[L_OFM_BYTES]) / output_rows)
-        return (2 if hwi[K.H_DB] else 1) * one_row
-    sizes = []
-    for df in range(3):
-        k_al, c_al = alignments(df, hwi[K.H_ROWS], hwi[K.H_COLS], lay[L_KH], lay[L_KW], lay[L_DW])
-        smallest = (1, 1, 1, int(tile_sizes(lay[L_K], k_al)[0]), int(tile_sizes(lay[L_C], c_al)[0]))
-        sizes.append(working_set_bytes(lay, smallest, df, hwi[K.H_DB], 0, 0))
-    return min(sizes)
+def price_alone(layers, hwi, hwf, choice, sram_bytes: int, out):  # noqa: ANN001, ANN201
+    for i in range(len(layers)):
+        price_layer(layers[i], np.array([sram_bytes, 0, 0]), hwi, hwf, choice, out[i])
+    return np.array([out[i][K.O_RES + K.R_WORKING_SET] for i in range(len(layers))], dtype=np.int64)
 
 
 def plan_residency(size, first, last, eligible, need, sram_bytes: int, occupied):  # noqa: ANN001, ANN201
@@ -446,17 +439,25 @@ def plan_residency(size, first, last, eligible, need, sram_bytes: int, occupied)
 
 
 def price_network(layers, op_in, op_out, tensors, hwi, hwf, choice, sram_bytes: int):  # noqa: ANN001, ANN201
-    ctx = layer_contexts(layers, op_in, op_out, tensors, hwi, sram_bytes)
+    """Every layer priced alone, then every layer again in its residency context (the kernel
+    keeps the alone row where nothing is kept: a test checks that shortcut against this)."""
+    alone = np.zeros((len(layers), K.OUT_FIELDS), dtype=np.int64)
+    need = price_alone(layers, hwi, hwf, choice, sram_bytes, alone)
+    ctx = layer_contexts(layers, op_in, op_out, tensors, need, sram_bytes)
     out = np.zeros((len(layers), K.OUT_FIELDS), dtype=np.int64)
     for i in range(len(layers)):
         price_layer(layers[i], ctx[i], hwi, hwf, choice, out[i])
+        if not repriced(layers[i], ctx[i]):
+            out[i, K.O_COSTED] = alone[i, K.O_COSTED]  # the kernel reports the search it ran
     return out
 
 
-def layer_contexts(layers, op_in, op_out, tensors, hwi, sram_bytes: int):  # noqa: ANN001, ANN201
+def repriced(lay, ctx) -> bool:  # noqa: ANN001
+    return lay[L_KIND] == T.KIND_POSTPROC or ctx[1] > 0 or ctx[2] > 0
+
+
+def layer_contexts(layers, op_in, op_out, tensors, need, sram_bytes: int):  # noqa: ANN001, ANN201
     n = len(layers)
-    need = np.array([min_working_set(layers[i], hwi) if layers[i][L_KIND] in (T.KIND_MAC, T.KIND_POSTPROC) else 0
-                     for i in range(n)], dtype=np.int64)
     occupied = np.zeros(n, dtype=np.int64)
     resident = plan_residency(tensors[:, 0], tensors[:, 1], tensors[:, 2], tensors[:, 3], need, sram_bytes, occupied)
     ctx = np.zeros((n, 3), dtype=np.int64)
@@ -502,16 +503,21 @@ def price_points(layers, op_in, op_out, tensors, hwi, hwf, choice, sram):  # noq
                      for p in range(len(hwi))])
 
 
-def contexts_points(layers, op_in, op_out, tensors, hwi, sram):  # noqa: ANN001, ANN201
+def contexts_points(layers, op_in, op_out, tensors, hwi, need, sram):  # noqa: ANN001, ANN201
     out = np.zeros((len(hwi), len(layers), 4), dtype=np.int64)
     for p in range(len(hwi)):
-        out[p, :, :3] = layer_contexts(layers, op_in, op_out, tensors, hwi[p], sram[p])
+        out[p, :, :3] = layer_contexts(layers, op_in, op_out, tensors, need[p], sram[p])
         for i in range(len(layers)):
             capacity = out[p, i, 0]
             if layers[i][L_KIND] == T.KIND_MAC:
                 capacity = min(capacity, max_working_set(layers[i], hwi[p], int(out[p, i, 1] > 0), out[p, i, 2]))
             out[p, i, 3] = capacity
     return out
+
+
+def clamped_capacities(layers, hwi, sram):  # noqa: ANN001, ANN201
+    return np.array([[min(sram[p], max_working_set(layers[i], hwi[p], 0, 0)) if layers[i][L_KIND] == T.KIND_MAC
+                      else sram[p] for i in range(len(layers))] for p in range(len(hwi))], dtype=np.int64)
 
 
 def search_jobs(layers, job_layer, job_hwi, job_hwf, job_ctx, choice):  # noqa: ANN001, ANN201

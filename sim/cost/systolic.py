@@ -311,37 +311,52 @@ def _price_points_memo(low: Lowered, hwi: np.ndarray, hwf: np.ndarray, sram: np.
                        clock: np.ndarray | None) -> np.ndarray:
     """`price_points`, with every distinct per-layer search run once (performance trick).
 
+    Two passes as `price_network` makes them: every layer alone (its working set is the room
+    residency leaves it), then the layers that keep an operand on chip in their context."""
+    p, n = hwi.shape[0], low.layers.shape[0]
+    alone = np.zeros((p, n, 4), dtype=np.int64)
+    alone[:, :, 0] = sram[:, None]
+    alone[:, :, 3] = K.clamped_capacities(low.layers, hwi, sram)
+    out = np.zeros((p, n, OUT_FIELDS), dtype=np.int64)
+    out[:, :, O_DF] = -1
+    K.postproc_points(low.layers, alone, hwi, hwf, out)
+    macs = low.layers[:, L_KIND] == KIND_MAC
+    _search_memo(low, hwi, hwf, alone, choice, clock, np.broadcast_to(macs, (p, n)), out)
+    need = np.ascontiguousarray(out[:, :, O_RES + K.R_WORKING_SET])
+    ctxs = K.contexts_points(low.layers, low.op_in, low.op_out, low.tensors, hwi, need, sram)
+    out[:, :, O_IFM_RES], out[:, :, O_OFM_RES] = ctxs[:, :, 1], ctxs[:, :, 2]
+    K.postproc_points(low.layers, ctxs, hwi, hwf, out)
+    _search_memo(low, hwi, hwf, ctxs, choice, clock, macs & ((ctxs[:, :, 1] > 0) | (ctxs[:, :, 2] > 0)), out)
+    return out
+
+
+def _search_memo(low: Lowered, hwi: np.ndarray, hwf: np.ndarray, ctxs: np.ndarray, choice: np.ndarray,
+                 clock: np.ndarray | None, todo: np.ndarray, out: np.ndarray) -> None:
+    """The best tiling of every MAC layer at the points `todo` [P, L] marks, into `out`.
+
     A MAC layer's search depends on the array shape, the DRAM bandwidth, what is kept on chip
     around it and its capacity, and on nothing else that a sweep varies (the clock only under
     the energy objective); a capacity past `max_working_set` fits every tiling, so it is
-    clamped there. Points sharing that key share the search result exactly."""
-    ctxs = K.contexts_points(low.layers, low.op_in, low.op_out, low.tensors, hwi, sram)
-    p, n = ctxs.shape[0], ctxs.shape[1]
-    out = np.zeros((p, n, OUT_FIELDS), dtype=np.int64)
-    out[:, :, O_DF] = -1
-    out[:, :, O_IFM_RES], out[:, :, O_OFM_RES] = ctxs[:, :, 1], ctxs[:, :, 2]
-    K.postproc_points(low.layers, ctxs, hwi, hwf, out)
-    macs = [i for i in range(n) if low.layers[i, L_KIND] == KIND_MAC]
-    if not macs:
-        return out
+    clamped there (`ctxs[..., 3]`). Points sharing that key share the search result exactly."""
     extra = [clock.view(np.int64)] if clock is not None else []
     job_layer, job_point, job_ctx, scatter = [], [], [], []
-    for i in macs:
-        c = ctxs[:, i]
-        key = np.column_stack([hwi[:, K.H_ROWS], hwi[:, K.H_COLS], c[:, 3], (c[:, 1] > 0).astype(np.int64), c[:, 2],
-                               hwf[:, K.F_DRAM_BW].view(np.int64)] + extra)
+    for i in np.flatnonzero(todo.any(axis=0)):
+        pts = np.flatnonzero(todo[:, i])
+        c = ctxs[pts, i]
+        key = np.column_stack([hwi[pts, K.H_ROWS], hwi[pts, K.H_COLS], c[:, 3], (c[:, 1] > 0).astype(np.int64),
+                               c[:, 2], hwf[pts, K.F_DRAM_BW].view(np.int64)] + [e[pts] for e in extra])
         _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        scatter.append((i, len(job_layer), inverse.reshape(-1)))
+        scatter.append((i, pts, len(job_layer), inverse.reshape(-1)))
         job_layer += [i] * len(first)
-        job_point.append(first)
+        job_point.append(pts[first])
         job_ctx.append(np.column_stack([c[first, 3], (c[first, 1] > 0).astype(np.int64), c[first, 2]]))
-    pts = np.concatenate(job_point)
-    rows = K.search_jobs(low.layers, np.array(job_layer, dtype=np.int64), hwi[pts], hwf[pts],
+    if not job_layer:
+        return
+    at = np.concatenate(job_point)
+    rows = K.search_jobs(low.layers, np.array(job_layer, dtype=np.int64), hwi[at], hwf[at],
                          np.ascontiguousarray(np.concatenate(job_ctx)), choice)
-    for i, start, inverse in scatter:
-        mine = rows[start + inverse]
-        out[:, i, O_TILE:O_DF + 2] = mine[:, O_TILE:O_DF + 2]
-    return out
+    for i, pts, start, inverse in scatter:
+        out[pts, i, O_TILE:O_DF + 2] = rows[start + inverse, O_TILE:O_DF + 2]
 
 
 def _summaries(graph: Graph, hw: Hardware, low: Lowered, out: np.ndarray, points: dict[str, np.ndarray],

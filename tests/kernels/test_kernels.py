@@ -136,20 +136,26 @@ def test_search_tiling(lay, hw, df, objective, ifm_res, ofm_res, capacity) -> No
     assert nk == nr
     assert list(kt) == list(kr)
     assert list(kb) == list(rb)
+    if objective == 0 and nk:
+        # a bound the best reaches changes nothing; none can be reached below it (the count of
+        # legal tilings stays); below every compute count, every tiling is pruned
+        bt, bb = np.zeros(5, dtype=np.int64), np.zeros(K.RESULTS, dtype=np.int64)
+        assert K.search_tiling(lay, hwi, hwf, ctx, df, objective, bt, bb, float(rb[K.R_LATENCY])) == nr
+        assert list(bt) == list(kr) and list(bb) == list(rb)
+        assert K.search_tiling(lay, hwi, hwf, ctx, df, objective, bt, bb, float(rb[K.R_LATENCY]) - 0.5) == nr
+        assert list(bt) == [0] * 5 or bb[K.R_LATENCY] > rb[K.R_LATENCY] or list(bt) == list(kr)
+        assert K.search_tiling(lay, hwi, hwf, ctx, df, objective, bt, bb, 0.0) == nr
+        assert list(bt) == [0] * 5
 
 
 @given(layers(), hardware(), st.integers(0, 64), st.integers(0, 1), st.integers(1, 5000))
-def test_postproc_and_min_working_set(lay, hw, ifm_kept, ofm_res, capacity) -> None:  # noqa: ANN001
+def test_postproc_cost(lay, hw, ifm_kept, ofm_res, capacity) -> None:  # noqa: ANN001
     hwi, hwf = hw
     ctx = np.array([capacity, min(ifm_kept, int(lay[T.L_IFM_BYTES])), ofm_res], dtype=np.int64)
     a, b = np.zeros(K.RESULTS, dtype=np.int64), np.zeros(K.RESULTS, dtype=np.int64)
     K.postproc_cost(lay, hwi, hwf, ctx, a)
     R.postproc_cost(lay, hwi, hwf, ctx, b)
     assert list(a) == list(b)
-    assert K.min_working_set(lay, hwi) == R.min_working_set(lay, hwi)
-    post = lay.copy()
-    post[T.L_KIND] = T.KIND_POSTPROC
-    assert K.min_working_set(post, hwi) == R.min_working_set(post, hwi)
 
 
 @given(st.lists(st.tuples(st.integers(1, 100), st.integers(0, 9), st.integers(0, 4), st.integers(0, 1)),
@@ -205,9 +211,15 @@ def test_batch_kernels(srams, rows, cols, bw, objective) -> None:  # noqa: ANN00
     hwi, hwf, sram = np.tile(hwi0, (p, 1)), np.tile(hwf0, (p, 1)), np.array(srams, dtype=np.int64)
     choice = S.choice_array(hw, "best", objective)
     args = (low.layers, low.op_in, low.op_out, low.tensors)
-    assert K.layer_contexts(*args, hwi0, srams[0]).tolist() == R.layer_contexts(*args, hwi0, srams[0]).tolist()
-    ctxs = K.contexts_points(*args, hwi, sram)
-    assert ctxs.tolist() == R.contexts_points(*args, hwi, sram).tolist()
+    alone_k, alone_r = (np.zeros((p, len(low.layers), K.OUT_FIELDS), dtype=np.int64) for _ in range(2))
+    need = np.array([K.price_alone(low.layers, hwi0, hwf0, choice, s, alone_k[i]) for i, s in enumerate(srams)])
+    assert need.tolist() == [R.price_alone(low.layers, hwi0, hwf0, choice, s, alone_r[i]).tolist()
+                             for i, s in enumerate(srams)]
+    assert alone_k.tolist() == alone_r.tolist()
+    assert K.layer_contexts(*args, need[0], srams[0]).tolist() == R.layer_contexts(*args, need[0], srams[0]).tolist()
+    ctxs = K.contexts_points(*args, hwi, need, sram)
+    assert ctxs.tolist() == R.contexts_points(*args, hwi, need, sram).tolist()
+    assert K.clamped_capacities(low.layers, hwi, sram).tolist() == R.clamped_capacities(low.layers, hwi, sram).tolist()
     assert K.price_points(*args, hwi, hwf, choice, sram).tolist() == R.price_points(*args, hwi, hwf, choice,
                                                                                     sram).tolist()
     jobs = np.array([i for i in range(len(low.layers)) if low.layers[i, T.L_KIND] == T.KIND_MAC], dtype=np.int64)
