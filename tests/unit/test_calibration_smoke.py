@@ -56,3 +56,32 @@ def test_release_supply_and_fold_rules_without_the_models() -> None:
                       "supply_v": [1.8, 3.0]})
     e["energy_uj_per_inf"] = (e["model_power_mw"] + e["supply_v"] * 5.0) * e["latency_ms"] + e["access_energy_uj"]
     assert np.isclose(cal.fit_board_current(e), 5.0)
+
+
+def _what_if():
+    path = ROOT / "validation" / "mlperf_tiny" / "what_if_2020_kernels.py"
+    spec = importlib.util.spec_from_file_location("what_if_2020_kernels", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def test_what_if_kernel_selection_applies_inside_the_block_only() -> None:
+    from sim.api import load_hardware
+    from sim.cost.vector import op_work, profile_of
+    from workloads import zoo
+
+    wi = _what_if()
+    graph, hw = zoo.build("mlperf-kws"), load_hardware("stm32l4r5")
+    prof = profile_of(hw)
+    dw = next(op for op in graph.ops if op.op_type == "DEPTHWISE_CONV_2D")
+    conv = next(op for op in graph.ops if op.op_type == "CONV_2D")
+    before = op_work(graph, dw, hw, prof)
+    with wi.lowering(wi.HYPOTHESES["dw-opt"]):
+        opt = op_work(graph, dw, hw, prof)
+        assert op_work(graph, conv, hw, prof).routine == "arm_convolve_s8"
+    with wi.lowering(wi.HYPOTHESES["scalar-conv"]):
+        scalar = op_work(graph, conv, hw, prof)
+    assert before.routine == "arm_depthwise_conv_3x3_s8" and opt.routine == "arm_depthwise_conv_s8_opt"
+    assert scalar.routine.startswith("scalar ") and scalar.core_cycles > op_work(graph, conv, hw, prof).core_cycles
+    assert op_work(graph, dw, hw, prof).routine == before.routine    # restored after the block
