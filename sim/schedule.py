@@ -31,6 +31,9 @@ def check_options(hw: Hardware, dataflow: str, compat: str | None, objective: st
         raise SimError(f"--compat: expected one of {', '.join(COMPAT_CHOICES) or '(none)'}, got {compat!r}")
     if objective not in OBJECTIVES:
         raise SimError(f"--objective: expected one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    if dataflow != "best" and not hw.is_systolic:
+        raise SimError(f"--dataflow: {hw.name} has a {hw.compute.type} unit, which has no dataflows; expected best "
+                       f"(the default), got {dataflow!r}")
 
 
 def schedule(graph: Graph, hw: Hardware, *, dataflow: str = "best", compat: str | None = None,

@@ -52,6 +52,7 @@ def test_check_prints_defaults(capsys: pytest.CaptureFixture) -> None:
     (["run", "mlperf-ic", "--hw", "stm32h7a3", "--set", "memories.sram.size=1"], "memories.sram.size"),
     (["run", "mlperf-ic", "--hw", "stm32h7a3", "--set", "memories.sram.size_bytes=-1"], "positive integer"),
     (["check", str(BAD / "negative_size.yaml")], "negative_size.yaml: memories.sram.size_bytes"),
+    (["run", "mlperf-ad", "--hw", "stm32h7a3", "--dataflow", "ws"], "--dataflow: stm32h7a3 has a vector unit"),
 ])
 def test_user_errors_exit_2_with_one_line(argv: list[str], fragment: str, capsys: pytest.CaptureFixture) -> None:
     assert main(argv) == 2
