@@ -7,22 +7,21 @@ arrival process and burst-size distribution, the bus arbitration policy, interru
 preempt the CPU, DRAM refresh, a thermal RC model with DVFS steps, and how inferences are
 released (back to back, or one per period).
 
-Files are YAML checked here the way `sim/spec/load.py` checks hardware: unknown keys list
-the valid ones and every problem is one line, `FILE: FIELD: expected ..., got ...`.
+Files are YAML checked by the builder that checks hardware (`sim/spec/fields.py`): unknown
+keys list the valid ones and every problem is one line, `FILE: FIELD: expected ..., got ...`.
 Times are microseconds (`_us`), rates hertz (`_hz`), sizes bytes (`_bytes`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.errors import SpecError
-from sim.spec.load import _scalar, display_path, names_in, read_yaml, resolve_named_file, search_dirs
+from sim.spec.fields import SpecBuilder
+from sim.spec.load import display_path, names_in, read_yaml, resolve_named_file, search_dirs
 from sim.spec.model import FRACTION, NONNEG, POSITIVE, spec_field
 
 DISTRIBUTIONS = ("fixed", "uniform", "exponential", "choice")
@@ -180,7 +179,11 @@ class Scenario:
 
 # --- loading --------------------------------------------------------------------------------
 
-NAMED = {BusMaster, InterruptSource}
+NAMED = frozenset({BusMaster, InterruptSource})  # named by their key
+
+# A bare number stands for a fixed distribution; a null list or mapping is an empty one.
+SCENARIO_FIELDS = SpecBuilder(keyed=NAMED, bare={Dist: lambda value: {"dist": "fixed", "value": value}},
+                              null_is_empty=True)
 
 
 def scenario_dirs() -> list[Path]:
@@ -208,62 +211,6 @@ def load_scenario(spec: str | os.PathLike[str] | Scenario) -> Scenario:
     return scenario
 
 
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
 def build(cls: type, raw: Any, file: str, prefix: str, name: str | None = None) -> Any:
-    """Construct dataclass `cls` from mapping `raw`, checking every field (as `spec.load.build`)."""
-    if cls is Dist and not isinstance(raw, dict):
-        raw = {"dist": "fixed", "value": raw}
-    if not isinstance(raw, dict):
-        raise SpecError(file, prefix or "(top)", "a mapping", type(raw).__name__)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    allowed = [n for n in fields if not (cls in NAMED and n == "name")]
-    for key in raw:
-        if key not in allowed:
-            raise SpecError(file, _join(prefix, str(key)), f"one of the fields {', '.join(allowed)}",
-                            "an unknown key")
-    hints = typing.get_type_hints(cls, globals())
-    values: dict[str, Any] = {}
-    if name is not None:
-        values["name"] = name
-    for fname, f in fields.items():
-        path = _join(prefix, fname)
-        if fname not in raw:
-            if f.metadata.get("required") and fname not in values:
-                raise SpecError(file, path, f"a value ({f.metadata.get('doc', '')})", "nothing")
-            continue
-        values[fname] = _convert(hints[fname], raw[fname], f.metadata, file, path)
-    try:
-        return cls(**values)
-    except ValueError as exc:
-        field_name, _, rest = str(exc).partition(": ")
-        raise SpecError(file, _join(prefix, field_name), rest.removeprefix("expected ")) from None
-
-
-def _convert(hint: Any, value: Any, meta: Any, file: str, path: str) -> Any:
-    args = typing.get_args(hint)
-    if type(None) in args:
-        if value is None:
-            return None
-        hint = next(a for a in args if a is not type(None))
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return build(hint, value if value is not None else {}, file, path)
-    origin = typing.get_origin(hint)
-    if origin is dict:
-        item = typing.get_args(hint)[1]
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise SpecError(file, path, "a mapping of name -> fields", type(value).__name__)
-        return {str(k): build(item, v, file, _join(path, str(k)), name=str(k)) for k, v in value.items()}
-    if origin is tuple:
-        item = typing.get_args(hint)[0]
-        seq = [] if value is None else value
-        if not isinstance(seq, (list, tuple)):
-            raise SpecError(file, path, "a list", value)
-        if isinstance(item, type) and dataclasses.is_dataclass(item):
-            return tuple(build(item, v, file, f"{path}[{i}]") for i, v in enumerate(seq))
-        return tuple(_scalar(item, v, meta, file, f"{path}[{i}]") for i, v in enumerate(seq))
-    return _scalar(hint, value, meta, file, path)
+    """Construct scenario dataclass `cls` from mapping `raw`, checking every field."""
+    return SCENARIO_FIELDS.build(cls, raw, file, prefix, name)

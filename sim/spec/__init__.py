@@ -1,4 +1,5 @@
-"""Hardware specs: frozen dataclasses (`model`) and the YAML loader that checks them (`load`)."""
+"""Hardware specs: frozen dataclasses (`model`), the field checks every spec file shares
+(`fields`) and the YAML loader of hardware (`load`)."""
 
 from sim.spec.model import Dma, Hardware, Memory, SystolicArray, VectorUnit
 

@@ -1,22 +1,21 @@
-"""YAML -> spec objects: the one place spec files are checked.
+"""YAML -> hardware spec objects: the one place hardware files are checked.
 
 Every problem becomes a `SpecError` naming the file, the dotted field path and what was
 expected, e.g. `hw_specs/u55.yaml: memories.sram.size_bytes: expected a positive integer,
 got -4`. Unknown keys list the valid ones, as timeloopfe does. `--set PATH=VALUE`
 overrides are applied to the raw mapping before validation, so they pass the same checks.
+The field-by-field rules live in `fields.py` (replay scenarios share them); what is the
+hardware's own is here: `compute:` chosen by its `type`, `memories:` keyed by name, and
+defaults announced at INFO.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
 import logging
-import math
 import os
-import re
-import types
 import typing
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -24,8 +23,8 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from sim.errors import SpecError
-from sim.spec import model
-from sim.spec.model import FRACTION, NONNEG, POSITIVE, Hardware, Memory, SystolicArray, VectorUnit
+from sim.spec.fields import SpecBuilder, hints_of, join, key_expected, key_ok, strip_optional
+from sim.spec.model import Hardware, Memory, SystolicArray, VectorUnit
 
 log = logging.getLogger(__name__)
 
@@ -172,15 +171,15 @@ def _check_override_path(raw: dict[str, Any], parts: list[str], path: str) -> No
             cls, node = Memory, node[part]
             continue
         if cls == "dict":
-            if not _key_ok(dict_keys, part):
-                raise SpecError("--set", path, _key_expected(dict_keys), part)
+            if not key_ok(dict_keys, part):
+                raise SpecError("--set", path, key_expected(dict_keys), part)
             return
         if not dataclasses.is_dataclass(cls):
             raise SpecError("--set", path, f"no sub-field under {'.'.join(parts[:i])}", part)
         names = [f.name for f in dataclasses.fields(cls) if f.name not in ("name",)]
         if part not in names:
             raise SpecError("--set", where, f"a field among {', '.join(names)}", part)
-        hint = _hints(cls)[part]
+        hint = hints_of(cls)[part]
         sub = node.get(part) if isinstance(node, dict) else None
         if part == "memories":
             cls, node = "memories", sub
@@ -190,155 +189,41 @@ def _check_override_path(raw: dict[str, Any], parts: list[str], path: str) -> No
         elif typing.get_origin(hint) is dict:
             cls, node = "dict", sub
             dict_keys = {f.name: f for f in dataclasses.fields(_hint_owner)}[part].metadata.get("keys", "dtype")
-        elif dataclasses.is_dataclass(_strip_optional(hint)):
-            cls, node = _strip_optional(hint), sub or {}
+        elif dataclasses.is_dataclass(strip_optional(hint)):
+            cls, node = strip_optional(hint), sub or {}
         else:
             cls, node = None, None
 
 
-# --- generic builder ------------------------------------------------------------------------
+# --- building -------------------------------------------------------------------------------
 
-@functools.lru_cache(maxsize=None)  # performance: resolving hints re-parses annotations; sweeps build specs per point
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls, vars(model))
-
-
-def _strip_optional(hint: Any) -> Any:
-    args = typing.get_args(hint)
-    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
-        rest = [a for a in args if a is not type(None)]
-        return rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]
-    return hint
+def _compute(fields: SpecBuilder, value: Any, file: str, path: str) -> Any:
+    """`compute:` and `cpu:` are a vector or systolic unit, chosen by their `type`."""
+    if not isinstance(value, dict):
+        raise SpecError(file, path, "a mapping with a type of vector or systolic", type(value).__name__)
+    ctype = typing.cast("dict[str, Any]", value).get("type", "vector")
+    if ctype not in COMPUTE_TYPES:
+        raise SpecError(file, join(path, "type"), "one of vector, systolic", ctype)
+    return fields.build(COMPUTE_TYPES[ctype], value, file, path)
 
 
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
+def _memories(fields: SpecBuilder, value: Any, file: str, path: str) -> tuple[Memory, ...]:
+    """`memories:` maps each level's name to its fields, outermost first."""
+    if not isinstance(value, dict) or not value:
+        raise SpecError(file, path, "a mapping of memory name -> fields, outermost first",
+                        type(value).__name__)
+    # The name is the text after the key's last dot; the bundled keys have no dots.
+    return tuple(fields.build(Memory, v, file, join(path, str(k)), name=str(k).rsplit(".", 1)[-1])
+                 for k, v in typing.cast("dict[Any, Any]", value).items())
+
+
+HARDWARE_FIELDS = SpecBuilder(keyed=frozenset({Memory}), announce=log,
+                              hooks={"compute": _compute, "cpu": _compute, "memories": _memories})
 
 
 def build(cls: type, raw: Any, file: str, prefix: str) -> Any:
-    """Construct dataclass `cls` from mapping `raw`, checking every field."""
-    if not isinstance(raw, dict):
-        raise SpecError(file, prefix or "(top)", "a mapping", type(raw).__name__)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    allowed = [n for n in fields if not (cls is Memory and n == "name")]
-    for key in raw:
-        if key not in allowed:
-            raise SpecError(file, _join(prefix, str(key)), f"one of the fields {', '.join(allowed)}",
-                            "an unknown key")
-    hints = _hints(cls)
-    values: dict[str, Any] = {}
-    for name, f in fields.items():
-        path = _join(prefix, name)
-        if name not in raw:
-            if f.metadata.get("required") and not (cls is Memory and name == "name"):
-                raise SpecError(file, path, f"a value ({f.metadata.get('doc', '')})", "nothing")
-            if f.metadata.get("doc") and name not in ("source", "description", "name"):
-                default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-                log.info("%s: no %s specified; using a default of %r", file, path, default)
-            continue
-        values[name] = _convert(hints[name], raw[name], f.metadata, file, path)
-    if cls is Memory and "name" not in values:
-        values["name"] = prefix.rsplit(".", 1)[-1]
-    try:
-        return cls(**values)
-    except ValueError as exc:
-        field_name, _, rest = str(exc).partition(": ")
-        raise SpecError(file, _join(prefix, field_name), rest.removeprefix("expected ")) from None
-
-
-def _convert(hint: Any, value: Any, meta: Mapping[str, Any], file: str, path: str) -> Any:
-    optional = _strip_optional(hint)
-    if optional is not hint:
-        if value is None:
-            return None
-        hint = optional
-    if path.endswith("compute") or path == "cpu":
-        return _convert_compute(value, file, path)
-    if path == "memories":
-        if not isinstance(value, dict) or not value:
-            raise SpecError(file, path, "a mapping of memory name -> fields, outermost first",
-                            type(value).__name__)
-        return tuple(build(Memory, v, file, _join(path, str(k))) for k, v in value.items())
-    if dataclasses.is_dataclass(hint):
-        return build(hint, value if value is not None else {}, file, path)
-    origin = typing.get_origin(hint)
-    if origin is tuple:
-        seq = [value] if isinstance(value, str) else value
-        if not isinstance(seq, (list, tuple)):
-            raise SpecError(file, path, "a list", value)
-        return tuple(_scalar(str, v, meta, file, f"{path}[{i}]") for i, v in enumerate(seq))
-    if origin is dict:
-        keys = meta.get("keys", "dtype")
-        if not isinstance(value, dict) or (not value and keys == "dtype"):
-            raise SpecError(file, path, f"a mapping of {'/'.join(model.DTYPES)} -> number"
-                            if keys == "dtype" else "a mapping of operator type -> number", value)
-        out = {}
-        for k, v in value.items():
-            if not _key_ok(keys, k):
-                raise SpecError(file, _join(path, str(k)), _key_expected(keys), k)
-            out[k] = _scalar(float, v, meta, file, _join(path, str(k)))
-        return out
-    return _scalar(hint, value, meta, file, path)
-
-
-def _key_ok(keys: str, key: Any) -> bool:
-    if keys == "op_type":
-        return isinstance(key, str) and re.fullmatch(r"[A-Z][A-Z0-9_]*", key) is not None
-    return key in model.DTYPES
-
-
-def _key_expected(keys: str) -> str:
-    if keys == "op_type":
-        return "a TFLite operator type such as CONV_2D"
-    return f"a key among {', '.join(model.DTYPES)}"
-
-
-def _convert_compute(value: Any, file: str, path: str) -> Any:
-    if not isinstance(value, dict):
-        raise SpecError(file, path, "a mapping with a type of vector or systolic", type(value).__name__)
-    ctype = value.get("type", "vector")
-    if ctype not in COMPUTE_TYPES:
-        raise SpecError(file, _join(path, "type"), "one of vector, systolic", ctype)
-    return build(COMPUTE_TYPES[ctype], value, file, path)
-
-
-def _scalar(kind: Any, value: Any, meta: Mapping[str, Any], file: str, path: str) -> Any:
-    check, choices = meta.get("check"), meta.get("choices") or ()
-    if kind is bool:
-        if not isinstance(value, bool):
-            raise SpecError(file, path, "true or false", value)
-        return value
-    if kind is str:
-        if not isinstance(value, str):
-            raise SpecError(file, path, "a string" if not choices else f"one of {', '.join(choices)}", value)
-        if choices and value not in choices:
-            raise SpecError(file, path, f"one of {', '.join(choices)}", value)
-        return value
-    number = _number(value)
-    noun = "integer" if kind is int else "number"
-    adjective = {POSITIVE: "a positive ", NONNEG: "a non-negative ", FRACTION: "a fraction in [0, 1] as a "}
-    expected = adjective.get(check, "a ") + noun
-    if number is None or (kind is int and not float(number).is_integer()):
-        raise SpecError(file, path, expected, value)
-    if (check == POSITIVE and number <= 0) or (check == NONNEG and number < 0) or \
-            (check == FRACTION and not 0 <= number <= 1):
-        raise SpecError(file, path, expected, value)
-    return int(number) if kind is int else float(number)
-
-
-def _number(value: Any) -> float | None:
-    """Numbers, and numeric strings such as '80e6' that YAML 1.1 leaves as text."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return value if math.isfinite(value) else None
-    if isinstance(value, str):
-        try:
-            x = float(value.replace("_", ""))
-        except ValueError:
-            return None
-        return x if math.isfinite(x) else None
-    return None
+    """Construct hardware dataclass `cls` from mapping `raw`, checking every field."""
+    return HARDWARE_FIELDS.build(cls, raw, file, prefix)
 
 
 # --- dumping --------------------------------------------------------------------------------
