@@ -151,8 +151,10 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str] | Mapping[str,
         parts = path.split(".")
         _check_override_path(raw, parts, path)
         node = raw
-        for part in parts[:-1]:
+        for i, part in enumerate(parts[:-1]):
             node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise SpecError(file, ".".join(parts[: i + 1]), f"a mapping to set {path} in", type(node).__name__)
         node[parts[-1]] = value
     return raw
 
@@ -185,7 +187,7 @@ def _check_override_path(raw: dict[str, Any], parts: list[str], path: str) -> No
             cls, node = "memories", sub
         elif part in ("compute", "cpu"):
             ctype = sub.get("type", "vector") if isinstance(sub, dict) else "vector"
-            cls, node = COMPUTE_TYPES.get(ctype, VectorUnit), sub or {}
+            cls, node = COMPUTE_TYPES.get(ctype if isinstance(ctype, str) else "", VectorUnit), sub or {}
         elif typing.get_origin(hint) is dict:
             cls, node = "dict", sub
             dict_keys = {f.name: f for f in dataclasses.fields(_hint_owner)}[part].metadata.get("keys", "dtype")
@@ -202,7 +204,7 @@ def _compute(fields: SpecBuilder, value: Any, file: str, path: str) -> Any:
     if not isinstance(value, dict):
         raise SpecError(file, path, "a mapping with a type of vector or systolic", type(value).__name__)
     ctype = typing.cast("dict[str, Any]", value).get("type", "vector")
-    if ctype not in COMPUTE_TYPES:
+    if not isinstance(ctype, str) or ctype not in COMPUTE_TYPES:
         raise SpecError(file, join(path, "type"), "one of vector, systolic", ctype)
     return fields.build(COMPUTE_TYPES[ctype], value, file, path)
 

@@ -66,3 +66,10 @@ def test_unknown_bundled_name_lists_the_bundled_ones() -> None:
 def test_missing_file() -> None:
     with pytest.raises(SpecError, match="no such file"):
         load_hardware("does/not/exist.yaml")
+
+
+def test_override_through_a_value_that_is_not_a_mapping_is_one_line(tmp_path: Path) -> None:
+    spec = tmp_path / "listed.yaml"
+    spec.write_text("name: x\nclock_hz: 1e8\ncompute: [1]\nmemories: {sram: {kind: sram, size_bytes: 1024}}\n")
+    with pytest.raises(SpecError, match="listed.yaml: compute: expected a mapping to set compute.macs_per_cycle.int8"):
+        load_hardware(str(spec), ["compute.macs_per_cycle.int8=4"])
