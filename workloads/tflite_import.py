@@ -18,6 +18,7 @@ from tflite.utils import BUILTIN_OPCODE2NAME
 
 from sim.errors import SpecError
 from sim.graph.ir import Graph, Op, Tensor
+from sim.graph.loops import CONV_OPS, loops_of
 from sim.graph.support import COSTED_OPS
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,35 @@ def _parse(data: bytes, path: Path) -> Graph:
         log.warning("%s: operator %s has no cost model; imported as an unsupported node", path, op_type)
     g_in = [names[j] for j in sub.InputsAsNumpy()] if sub.InputsLength() else []
     g_out = [names[j] for j in sub.OutputsAsNumpy()] if sub.OutputsLength() else []
-    return Graph(path.stem, ops, tensors, g_in, g_out, source=str(path))
+    graph = Graph(path.stem, ops, tensors, g_in, g_out, source=str(path))
+    for op in ops:
+        _check_shapes(graph, op, path)
+    return graph
+
+
+def _check_shapes(graph: Graph, op: Op, path: Path) -> None:
+    """What the cost models take for granted of an operator, checked once here so that a
+    corrupt or hand-edited file gets a one-line error instead of a failure deep in a model."""
+    where = f"operators[{op.index}] ({op.op_type})"
+    for name in (*op.inputs, *op.outputs):
+        if any(d < 0 for d in graph.tensors[name].shape):
+            raise SpecError(str(path), f"{where}: {name}", "non-negative dimensions", graph.tensors[name].shape)
+    if not op.supported:
+        return
+    if not op.outputs:
+        raise SpecError(str(path), where, "an output tensor", "none")
+    if op.op_type in CONV_OPS and op.op_type != "FULLY_CONNECTED":
+        w = graph.weights(op)
+        if w is not None and len(w.shape) != 4:
+            raise SpecError(str(path), f"{where}: weights", "a 4-D tensor", w.shape)
+    for key in ("stride_h", "stride_w", "dilation_h", "dilation_w"):
+        if int(op.attrs.get(key, 1)) < 1:
+            raise SpecError(str(path), f"{where}: {key}", "a positive integer", op.attrs[key])
+    try:
+        loops_of(graph, op)
+    except (IndexError, KeyError, ValueError, ZeroDivisionError) as exc:
+        raise SpecError(str(path), where, "tensor shapes this operator takes",
+                        f"{type(exc).__name__} on {[graph.tensors[t].shape for t in op.inputs]}") from None
 
 
 def _options(o: Any, op_type: str) -> dict[str, Any]:

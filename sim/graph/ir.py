@@ -111,12 +111,22 @@ class Graph:
         return self.tensors[op.outputs[0]]
 
     def weights(self, op: Op) -> Tensor | None:
-        consts = self.constants_in(op)
-        return consts[0] if consts and op.op_type in WEIGHTED_OPS else None
+        consts = self._weight_and_bias(op)
+        return consts[0] if consts else None
 
     def bias(self, op: Op) -> Tensor | None:
+        consts = self._weight_and_bias(op)
+        return consts[1] if len(consts) > 1 else None
+
+    def _weight_and_bias(self, op: Op) -> list[Tensor]:
+        """A weighted op's constants, weights first; TFLite's TRANSPOSE_CONV takes its output
+        shape (a 1-D constant) before them."""
+        if op.op_type not in WEIGHTED_OPS:
+            return []
         consts = self.constants_in(op)
-        return consts[1] if len(consts) > 1 and op.op_type in WEIGHTED_OPS else None
+        if op.op_type == "TRANSPOSE_CONV" and consts and len(consts[0].shape) == 1:
+            consts = consts[1:]
+        return consts
 
     def ifm_bytes(self, op: Op) -> int:
         return sum(t.nbytes for t in self.activations_in(op))

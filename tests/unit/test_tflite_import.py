@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from sim.errors import SpecError
+from sim.graph.ir import Graph, Op, Tensor
 from sim.graph.loops import macs_of
 from tests.conftest import REAL_MODELS, real_model
 from workloads import zoo
@@ -63,3 +64,29 @@ def test_op_without_cost_model_is_kept_unsupported_with_a_warning(
     assert len(g.ops) == 16
     assert [o.op_type for o in g.ops if not o.supported] == ["SOFTMAX"]
     assert "SOFTMAX" in caplog.text and "unsupported" in caplog.text
+
+
+def _one_op(op_type: str, inputs: dict[str, Tensor], attrs: dict | None = None) -> Graph:
+    t = {**inputs, "y": Tensor(name="y", shape=(1, 8, 8, 16))}
+    ops = [Op(name="op", index=0, op_type=op_type, inputs=tuple(inputs), outputs=("y",), attrs=attrs or {})]
+    return Graph("one", ops, t, ["x"], ["y"])
+
+
+def test_corrupt_operator_shapes_are_one_line_errors() -> None:
+    from workloads.tflite_import import _check_shapes
+    x = Tensor(name="x", shape=(1, 8, 8, 8))
+    flat = _one_op("CONV_2D", {"x": x, "w": Tensor(name="w", shape=(16, 72), is_const=True)})
+    with pytest.raises(SpecError, match=r"m.tflite: operators\[0\] \(CONV_2D\): weights: expected a 4-D tensor"):
+        _check_shapes(flat, flat.ops[0], Path("m.tflite"))
+    w = Tensor(name="w", shape=(16, 3, 3, 8), is_const=True)
+    zero = _one_op("CONV_2D", {"x": x, "w": w}, {"stride_h": 0})
+    with pytest.raises(SpecError, match="stride_h: expected a positive integer, got 0"):
+        _check_shapes(zero, zero.ops[0], Path("m.tflite"))
+
+
+def test_transpose_conv_takes_its_weights_after_the_output_shape() -> None:
+    g = _one_op("TRANSPOSE_CONV", {"shape": Tensor(name="shape", shape=(4,), dtype="int32", is_const=True),
+                                    "w": Tensor(name="w", shape=(16, 3, 3, 8), is_const=True),
+                                    "x": Tensor(name="x", shape=(1, 4, 4, 8))}, {"stride_h": 2, "stride_w": 2})
+    assert g.weights(g.ops[0]).name == "w" and g.bias(g.ops[0]) is None
+    assert macs_of(g, g.ops[0]) == 8 * 8 * 16 * 8 * 3 * 3  # as a conv over the upsampled input
