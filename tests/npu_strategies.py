@@ -25,13 +25,16 @@ def layers(draw, max_dim: int = 12, max_ch: int = 40):  # noqa: ANN001, ANN201
     bias = draw(st.sampled_from([0, 4]))
     ifm_b, ofm_b = n * ih * iw * cin, n * oh * ow * k
     w_b = k * (1 if dw else c) * kh * kw + k * bias
+    w_raw = 0
+    if draw(st.sampled_from([False, False, True])):  # weights streamed encoded (Ethos-U): any size
+        w_raw, w_b = w_b, draw(st.integers(16, max(16, 2 * w_b)))
     # the part's datapath: channel block per tap, output-stage rate (1/OUT_CPE_SCALE cycles), ifm buffer
     cblk, cpe = draw(st.sampled_from([1, 1, 3, 8])), draw(st.sampled_from([0, 0, 2048, 6144]))
     return T.layer_vector(lp, ifm_itemsize=1, weight_itemsize=1, ofm_itemsize=1, bias_bytes_per_k=bias,
                           ifm_bytes=ifm_b, weight_bytes=w_b, ofm_bytes=ofm_b, elements=ofm_b, ifm_block_depth=cblk,
                           out_cpe_q=cpe, ifm_reuse=int(draw(st.booleans())),
                           taps_per_step=draw(st.sampled_from([1, 1, 4])),
-                          ifm_block_max_depth=draw(st.sampled_from([0, 0, 32])))
+                          ifm_block_max_depth=draw(st.sampled_from([0, 0, 32])), weight_raw_bytes=w_raw)
 
 
 @st.composite

@@ -13,6 +13,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tflite
 from tflite.utils import BUILTIN_OPCODE2NAME
 
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 TENSOR_TYPES = {0: "float32", 1: "float16", 2: "int32", 3: "uint8", 4: "int64", 6: "bool", 7: "int16",
                 9: "int8", 10: "float64"}
 PADDING = {0: "SAME", 1: "VALID"}
+# Constants whose values the graph keeps (the Ethos-U weight encoding reads int8/uint8 weights).
+VALUE_DTYPES = {"int8": np.int8, "uint8": np.uint8}
 ACTIVATION = {0: "NONE", 1: "RELU", 2: "RELU_N1_TO_1", 3: "RELU6", 4: "TANH", 5: "SIGN_BIT"}
 
 _OPTIONS = {
@@ -85,9 +88,11 @@ def _parse(data: bytes, path: Path) -> Graph:
             zp = tuple(int(z) for z in q.ZeroPointAsNumpy()) if q.ZeroPointLength() else (0,) * len(scale)
             axis = int(q.QuantizedDimension()) if len(scale) > 1 else None
         shape = tuple(int(d) for d in t.ShapeAsNumpy()) if t.ShapeLength() else ()
-        tensors[name] = Tensor(name=name, shape=shape, dtype=TENSOR_TYPES.get(t.Type(), f"type{t.Type()}"),
-                               is_const=t.Buffer() in buffers_with_data, scale=scale, zero_point=zp,
-                               quant_axis=axis)
+        dtype = TENSOR_TYPES.get(t.Type(), f"type{t.Type()}")
+        is_const = t.Buffer() in buffers_with_data
+        tensors[name] = Tensor(name=name, shape=shape, dtype=dtype, is_const=is_const, scale=scale, zero_point=zp,
+                               quant_axis=axis,
+                               values=_values(model, data, t.Buffer(), shape, dtype) if is_const else None)
     ops: list[Op] = []
     unsupported: list[str] = []
     for i in range(sub.OperatorsLength()):
@@ -139,6 +144,24 @@ def _check_shapes(graph: Graph, op: Op, path: Path) -> None:
     except (IndexError, KeyError, ValueError, ZeroDivisionError) as exc:
         raise SpecError(str(path), where, "tensor shapes this operator takes",
                         f"{type(exc).__name__} on {[graph.tensors[t].shape for t in op.inputs]}") from None
+
+
+def _values(model: Any, data: bytes, buffer: int, shape: tuple[int, ...], dtype: str) -> np.ndarray | None:
+    """The stored values of an 8-bit constant (weights), read-only; None for other types or a
+    buffer whose size does not match the shape."""
+    if dtype not in VALUE_DTYPES:
+        return None
+    buf = model.Buffers(buffer)
+    if buf.Offset() > 1:  # large models keep buffers after the flatbuffer
+        raw = np.frombuffer(data, dtype=np.uint8, count=int(buf.Size()), offset=int(buf.Offset()))
+    else:
+        raw = buf.DataAsNumpy()
+    size = int(np.prod(shape)) if shape else 1
+    if not isinstance(raw, np.ndarray) or raw.size != size:
+        return None
+    values = raw.view(VALUE_DTYPES[dtype]).reshape(shape)
+    values.setflags(write=False)
+    return values
 
 
 def _options(o: Any, op_type: str) -> dict[str, Any]:

@@ -44,8 +44,8 @@ from numba import njit, prange
 from sim.mapping.tiling import (KIND_MAC, KIND_POSTPROC, L_C, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB,
                                 L_IFM_BYTES, L_IFM_REUSE, L_IH, L_IW, L_K, L_KH, L_KIND, L_KW, L_N, L_OB,
                                 L_OFM_BYTES, L_OH, L_OW, L_SH, L_SW, L_W_BYTES, L_WB, LayerTuple, TileTuple,
-                                alignments, footprint, footprint_total, layer_tuple, output_cycles, reduction_length,
-                                psum_bytes, tile_sizes, working_set_bytes)
+                                alignments, encoded_share, footprint, footprint_total, layer_tuple, output_cycles,
+                                psum_bytes, reduction_length, tile_sizes, working_set_bytes)
 
 # hwi: integer hardware figures
 H_ROWS, H_COLS, H_SETUP_RD, H_SETUP_WR, H_BURST, H_DB, H_CHANNELS, H_ACC_BYTES = range(8)
@@ -295,6 +295,7 @@ def run_lengths(lay: LayerTuple, tile: TileTuple) -> tuple[int, int, int]:
     w_run = tile[3] * lay[L_KH] * lay[L_KW] * (1 if dw else lay[L_C]) * lay[L_WB]
     if not dw and tile[4] < lay[L_C]:
         w_run = tile[4] * lay[L_WB]
+    w_run = encoded_share(lay, w_run)
     ofm_run = tile[3] * lay[L_OB]
     if tile[3] == lay[L_K]:
         ofm_run = tile[2] * lay[L_K] * lay[L_OB] * (tile[1] if tile[2] == lay[L_OW] else 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -18,7 +19,8 @@ from sim.cost import kernels as K
 from sim.mapping import tiling as T
 from sim.mapping.tiling import (L_BIAS, L_C, L_CBLK, L_CBLK_DEEP, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB, L_IFM_BYTES,
                                 L_IFM_REUSE, L_IH, L_IW, L_K, L_KH, L_KIND, L_KW, L_N, L_OB, L_OFM_BYTES, L_OH,
-                                L_OUT_CPE, L_OW, L_SH, L_SW, L_TAP_STEP, L_W_BYTES, L_WB, OUT_CPE_SCALE)
+                                L_OUT_CPE, L_OW, L_SH, L_SW, L_TAP_STEP, L_W_BYTES, L_W_RAW, L_WB,
+                                OUT_CPE_SCALE)
 
 # --- geometry (sim/mapping/tiling.py) --------------------------------------------------------
 
@@ -73,6 +75,12 @@ def psum_bytes(lay, tile, df: int) -> int:  # noqa: ANN001
     return 4 * live_pixels * live_channels
 
 
+def encoded_share(lay, raw_bytes: int) -> int:  # noqa: ANN001
+    if not lay[L_W_RAW]:
+        return raw_bytes
+    return math.ceil(Fraction(raw_bytes * lay[L_W_BYTES], lay[L_W_RAW]))
+
+
 def working_set_bytes(lay, tile, df: int, double_buffered: int, ifm_resident: int,  # noqa: ANN001
                       ofm_resident: int) -> int:
     n, oh, ow, k, c = tile
@@ -80,7 +88,7 @@ def working_set_bytes(lay, tile, df: int, double_buffered: int, ifm_resident: in
     in_channels = k if lay[L_DW] else c
     ifm_tile = (n * footprint(oh, lay[L_SH], lay[L_EH], lay[L_IH]) * footprint(ow, lay[L_SW], lay[L_EW], lay[L_IW])
                 * in_channels * lay[L_IB])
-    weight_tile = k * (1 if lay[L_DW] else c) * lay[L_KH] * lay[L_KW] * lay[L_WB] + k * lay[L_BIAS]
+    weight_tile = encoded_share(lay, k * (1 if lay[L_DW] else c) * lay[L_KH] * lay[L_KW] * lay[L_WB] + k * lay[L_BIAS])
     ofm_tile = n * oh * ow * k * lay[L_OB]
     ifm = lay[L_IFM_BYTES] if ifm_resident else copies * ifm_tile
     ofm = lay[L_OFM_BYTES] if ofm_resident else copies * ofm_tile
@@ -269,6 +277,7 @@ def run_lengths(lay, tile) -> tuple[int, int, int]:  # noqa: ANN001
         weight_run = c * lay[L_WB]
     else:
         weight_run = k * lay[L_KH] * lay[L_KW] * (1 if lay[L_DW] else lay[L_C]) * lay[L_WB]
+    weight_run = encoded_share(lay, weight_run)
     if k < lay[L_K]:
         ofm_run = k * lay[L_OB]
     elif ow < lay[L_OW]:

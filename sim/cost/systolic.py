@@ -39,8 +39,9 @@ from sim.cost.roofline import layer_energy, roofline_cost
 from sim.errors import SimError
 from sim.graph.ir import VIEW_OPS, Graph, Op
 from sim.graph.loops import CONV_OPS, ELEMENTWISE_OPS, POOL_OPS, elements_of, loops_of
-from sim.mapping.tiling import (KIND_CPU, KIND_FREE, KIND_MAC, KIND_POSTPROC, L_KIND, L_MACS, LAYER_FIELDS,
-                                OUT_CPE_SCALE, Tiling, layer_vector)
+from sim.cost.weight_encoding import layer_weight_bytes
+from sim.mapping.tiling import (KIND_CPU, KIND_FREE, KIND_MAC, KIND_POSTPROC, L_BIAS, L_C, L_DW, L_K, L_KH, L_KIND, L_KW,
+                                L_MACS, L_W_BYTES, L_W_RAW, L_WB, LAYER_FIELDS, OUT_CPE_SCALE, Tiling, layer_vector)
 from sim.spec.model import Hardware, SystolicArray
 from sim.units import cycles_to_ms, mw_for_cycles_to_pj
 
@@ -136,6 +137,11 @@ def _layer_vector(graph: Graph, op: Op, place: str, arr: SystolicArray) -> np.nd
                      ifm_reuse=int(arr.ifm_block_reuse))
     if kind != KIND_MAC:
         v[L_MACS] = 0
+    if arr.weight_encoding == "ethos-u" and kind == KIND_MAC:
+        encoded = layer_weight_bytes(graph, op)
+        if encoded is not None:  # streamed and buffered encoded; a tile takes its share (encoded_share)
+            v[L_W_RAW] = v[L_K] * (1 if v[L_DW] else v[L_C]) * v[L_KH] * v[L_KW] * v[L_WB] + v[L_K] * v[L_BIAS]
+            v[L_W_BYTES] = encoded
     return v
 
 
@@ -187,7 +193,18 @@ def _run(graph: Graph, hw: Hardware, dataflow: str, objective: str) -> tuple[Low
 def systolic_costs(graph: Graph, hw: Hardware, *, dataflow: str = "best", objective: str = "latency") -> list[LayerCost]:
     """LayerCost per operator on a systolic-array part (native mode)."""
     low, out = _run(graph, hw, dataflow, objective)
-    return [_layer_cost(graph, op, hw, low, out[op.index]) for op in graph.ops]
+    costs = [_layer_cost(graph, op, hw, low, out[op.index]) for op in graph.ops]
+    assert isinstance(hw.compute, SystolicArray)
+    if hw.compute.weight_encoding != "none":
+        encoded = low.layers[:, L_W_RAW] > 0
+        if not encoded.any():
+            log.info("%s: no weight values in graph %s: weights priced as stored, not %s-encoded", hw.name,
+                     graph.name, hw.compute.weight_encoding)
+        else:  # a column of the weight bytes each layer streams (encoded where the values allow)
+            costs = [dataclasses.replace(c, extra={**c.extra, "weight_stream_bytes": float(low.layers[c.index, L_W_BYTES])
+                                                   if low.placement[c.index] == "mac" else 0.0})
+                     if c.unit == "npu" else c for c in costs]
+    return costs
 
 
 def cpu_cost(graph: Graph, op: Op, hw: Hardware, *, activations_onchip: bool) -> LayerCost:

@@ -37,8 +37,13 @@ changes only how values group into sections and slices).
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 from numba import njit
+
+from sim.graph.ir import Graph, Op
+from sim.graph.loops import loops_of
 
 # Vela architecture_features.accelerator_configs: ofm_ublock and ifm_ublock depth 8 on the
 # Ethos-U55-64/128/256 and U65 (4 on the U55-32, not bundled).
@@ -430,3 +435,44 @@ def encoded_stream_bytes(stream: np.ndarray) -> int:
 def scale_bytes(ofm_depth: int) -> int:
     """Bias/scale records of one OFM depth range, padded to 16 bytes."""
     return round_up(SCALE_RECORD_BYTES * ofm_depth, STREAM_ALIGN_BYTES)
+
+
+# --- layers of a graph ----------------------------------------------------------------------
+
+ENCODED_OPS = {"CONV_2D": "conv", "DEPTHWISE_CONV_2D": "depthwise", "FULLY_CONNECTED": "fc"}
+_cache: dict[tuple[object, ...], int] = {}
+
+
+def weights_ohwi(graph: Graph, op: Op) -> np.ndarray | None:
+    """The op's weights minus their zero point as OHWI int64 (depthwise K x KH x KW x 1),
+    or None when the graph holds no values for them or the op is not encoded."""
+    w = graph.weights(op)
+    if op.op_type not in ENCODED_OPS or w is None or w.values is None:
+        return None
+    v = np.asarray(w.values, dtype=np.int64)
+    if op.op_type == "DEPTHWISE_CONV_2D":
+        v = v.reshape(v.shape[-3], v.shape[-2], v.shape[-1]).transpose(2, 0, 1)[..., None]
+    elif op.op_type == "FULLY_CONNECTED":
+        v = v.reshape(v.shape[0], 1, 1, -1)
+    elif v.ndim != 4:
+        return None
+    zp = np.asarray(w.zero_point or (0,), dtype=np.int64)
+    return v - (zp.reshape(-1, 1, 1, 1) if zp.size == v.shape[0] else zp.reshape(-1)[0])
+
+
+def layer_weight_bytes(graph: Graph, op: Op, ofm_block_depth: int = OFM_BLOCK_DEPTH) -> int | None:
+    """Bytes of the op's weights as an Ethos-U streams them (bias/scale records plus the
+    encoded weight stream, one OFM depth range), or None when they cannot be sized (no
+    values in the graph, or an op type the encoding does not cover)."""
+    w = weights_ohwi(graph, op)
+    if w is None:
+        return None
+    lp = loops_of(graph, op)
+    ifm_bits = 8 * graph.ifm(op).itemsize
+    order = traversal(ENCODED_OPS[op.op_type], w.shape[3], w.shape[1] * w.shape[2], ifm_bits)
+    dilation = (lp.dilation_h, lp.dilation_w)
+    key = (hashlib.blake2b(w.tobytes(), digest_size=16).digest(), w.shape, order, ofm_block_depth, ifm_bits, dilation)
+    if key not in _cache:
+        stream = brick_stream(w, order, ofm_block_depth=ofm_block_depth, ifm_bits=ifm_bits, dilation=dilation)
+        _cache[key] = encoded_stream_bytes(stream)
+    return scale_bytes(w.shape[0]) + _cache[key]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 import networkx as nx
+import numpy as np
 
 ITEMSIZE = {"int8": 1, "uint8": 1, "int16": 2, "float16": 2, "int32": 4, "float32": 4, "int64": 8,
             "bool": 1}
@@ -29,6 +30,9 @@ class Tensor:
     scale: tuple[float, ...] = ()
     zero_point: tuple[int, ...] = ()
     quant_axis: int | None = None
+    # The stored values of a constant (imported int8/uint8 weights only; None elsewhere), for
+    # cost models that depend on them (the Ethos-U weight encoding). Not part of equality.
+    values: np.ndarray | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
     def size(self) -> int:

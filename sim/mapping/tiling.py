@@ -34,15 +34,18 @@ from sim.graph.loops import Loops
 # Layer vector layout shared by tiling.py and the cost kernels (int64 array).
 (L_KIND, L_N, L_OH, L_OW, L_K, L_C, L_KH, L_KW, L_SH, L_SW, L_EH, L_EW, L_IH, L_IW, L_DW, L_IB, L_WB, L_OB,
  L_BIAS, L_IFM_BYTES, L_W_BYTES, L_OFM_BYTES, L_ELEMENTS, L_MACS, L_CBLK, L_OUT_CPE, L_IFM_REUSE, L_TAP_STEP,
- L_CBLK_DEEP) = range(29)
-LAYER_FIELDS = 29
-# The last five fields lower the part's datapath onto the layer (constant across a sweep's points):
+ L_CBLK_DEEP, L_W_RAW) = range(30)
+LAYER_FIELDS = 30
+# Five fields lower the part's datapath onto the layer (constant across a sweep's points):
 # L_CBLK      input channels per reduction step (C rounds up to it; 1 = packs freely)
 # L_TAP_STEP  kernel taps per reduction step (taps round up to it; 1 = one tap at a time)
 # L_CBLK_DEEP depth-first alternative: one tap over up to this many channels (0 = none); the
 #             array takes whichever of the two wastes fewer MACs (Vela's part-kernel vs depth-first)
 # L_OUT_CPE   output-stage cycles per ofm element, in 1/OUT_CPE_SCALE cycles (0 = no limit)
 # L_IFM_REUSE 1 when an internal buffer holds the ifm block and the kernel window is walked there
+# L_W_RAW     0, or the layer's raw weight bytes (K x C x KH x KW x itemsize + K x bias) when
+#             L_W_BYTES holds their encoded size (Ethos-U weight encoding): a weight tile then
+#             takes its share of the encoded stream, `encoded_share`
 OUT_CPE_SCALE = 4096  # Vela's output_cycles_per_elem tables are multiples of 1/16 cycle: exact here
 KIND_MAC, KIND_POSTPROC, KIND_FREE, KIND_CPU = 0, 1, 2, 3
 # Kernels take the layer and the tile as tuples: Numba passes tuples by value, while every
@@ -54,10 +57,10 @@ TileTuple = tuple[int, int, int, int, int]
 
 @njit(cache=True)
 def layer_tuple(lay: np.ndarray) -> LayerTuple:
-    """The layer vector as a 29-tuple (see LayerTuple)."""
+    """The layer vector as a 30-tuple (see LayerTuple)."""
     return (lay[0], lay[1], lay[2], lay[3], lay[4], lay[5], lay[6], lay[7], lay[8], lay[9], lay[10], lay[11],
             lay[12], lay[13], lay[14], lay[15], lay[16], lay[17], lay[18], lay[19], lay[20], lay[21], lay[22],
-            lay[23], lay[24], lay[25], lay[26], lay[27], lay[28])
+            lay[23], lay[24], lay[25], lay[26], lay[27], lay[28], lay[29])
 
 
 
@@ -142,6 +145,15 @@ def output_cycles(lay: LayerTuple) -> int:
 
 
 @njit(cache=True)
+def encoded_share(lay: LayerTuple, raw_bytes: int) -> int:
+    """Bytes that `raw_bytes` of the layer's weights take as streamed: unchanged, or with the
+    Ethos-U weight encoding their proportional share of the encoded stream (rounded up)."""
+    if lay[L_W_RAW] <= 0:
+        return raw_bytes
+    return (raw_bytes * lay[L_W_BYTES] + lay[L_W_RAW] - 1) // lay[L_W_RAW]
+
+
+@njit(cache=True)
 def footprint(out_size: int, stride: int, eff: int, in_size: int) -> int:
     """Input rows (or columns) a tile of `out_size` outputs reads, halo included."""
     if eff > stride:
@@ -174,7 +186,7 @@ def working_set_bytes(lay: LayerTuple, tile: TileTuple, df: int, double_buffered
     mult = 2 if double_buffered else 1
     ifm_tile = n * footprint(oh, lay[L_SH], lay[L_EH], lay[L_IH]) * footprint(ow, lay[L_SW], lay[L_EW], lay[L_IW])
     ifm_tile *= cin * lay[L_IB]
-    w_tile = k * (1 if dw else c) * lay[L_KH] * lay[L_KW] * lay[L_WB] + k * lay[L_BIAS]
+    w_tile = encoded_share(lay, k * (1 if dw else c) * lay[L_KH] * lay[L_KW] * lay[L_WB] + k * lay[L_BIAS])
     ofm_tile = n * oh * ow * k * lay[L_OB]
     ifm = lay[L_IFM_BYTES] if ifm_resident else mult * ifm_tile
     ofm = lay[L_OFM_BYTES] if ofm_resident else mult * ofm_tile
@@ -209,8 +221,10 @@ def alignments(df: int, rows: int, cols: int, kh: int, kw: int, depthwise: int) 
 def layer_vector(loops: Loops, *, ifm_itemsize: int, weight_itemsize: int, ofm_itemsize: int,
                  bias_bytes_per_k: int, ifm_bytes: int, weight_bytes: int, ofm_bytes: int,
                  elements: int = 0, kind: int = KIND_MAC, ifm_block_depth: int = 1, out_cpe_q: int = 0,
-                 ifm_reuse: int = 0, taps_per_step: int = 1, ifm_block_max_depth: int = 0) -> np.ndarray:
-    """The int64 vector the kernels take for one layer (the last five: the part's datapath)."""
+                 ifm_reuse: int = 0, taps_per_step: int = 1, ifm_block_max_depth: int = 0,
+                 weight_raw_bytes: int = 0) -> np.ndarray:
+    """The int64 vector the kernels take for one layer (five fields of the part's datapath;
+    `weight_raw_bytes` > 0 when `weight_bytes` is the encoded size of that many raw bytes)."""
     v = np.zeros(LAYER_FIELDS, dtype=np.int64)
     lp = loops
     v[L_KIND] = kind
@@ -225,6 +239,7 @@ def layer_vector(loops: Loops, *, ifm_itemsize: int, weight_itemsize: int, ofm_i
     v[L_MACS] = lp.macs
     v[L_CBLK], v[L_OUT_CPE], v[L_IFM_REUSE] = max(1, ifm_block_depth), out_cpe_q, ifm_reuse
     v[L_TAP_STEP], v[L_CBLK_DEEP] = max(1, taps_per_step), ifm_block_max_depth
+    v[L_W_RAW] = weight_raw_bytes
     return v
 
 

@@ -52,6 +52,9 @@ LAYER_COLUMNS = (
     Column("ofm_resident", "float", "", "systolic: 1 when the output activation stays on chip for its consumers"),
     Column("dma_cycles", "float", "cycles", "systolic: DMA load plus store cycles (setup and bursts included)"),
     Column("array_utilization", "float", "", "systolic: macs / (compute_cycles x rows x cols)"),
+    Column("weight_stream_bytes", "float", "B", "systolic with compute.weight_encoding: weight bytes one pass "
+                                                "streams (Ethos-U encoded, bias/scale included; as stored when the "
+                                                "graph holds no weight values)"),
 )
 
 TRAFFIC_COLUMNS = (

@@ -22,6 +22,7 @@ MEMORY_KINDS = ("dram", "flash", "sram", "tcm", "buffer")
 OFFCHIP_KINDS = ("dram", "flash")
 VECTOR_KERNELS = ("cmsis-nn", "tflm-reference", "x-cube-ai", "plumerai", "microtvm", "tflite-cpu")
 DTYPES = ("int8", "int16", "float16", "float32")
+WEIGHT_ENCODINGS = ("none", "ethos-u")
 
 
 def spec_field(default: Any = None, *, check: str | None = None, choices: tuple[str, ...] = (),
@@ -133,6 +134,10 @@ class SystolicArray:
     elementwise_cycles_per_element: float = spec_field(0.0, check=NONNEG,
                                                        doc="output cycles per element of ADD/SUB on the "
                                                            "post-processing unit (0 = no limit)")
+    weight_encoding: str = spec_field("none", choices=WEIGHT_ENCODINGS,
+                                      doc="how weights are stored off chip and in the weight buffer: none (as in the "
+                                          "model file) or ethos-u (Vela's lossless weight codec plus 10 B of "
+                                          "bias/scale per output channel, sized from the weight values)")
     # SCALE-Sim splits its scratchpad into one double-buffered SRAM per operand (IfmapSramSzkB,
     # FilterSramSzkB, OfmapSramSzkB) and fills them over separate interfaces; 0 = one shared `sram`.
     ifmap_sram_bytes: int = spec_field(0, check=NONNEG, doc="ifm partition of the scratchpad, bytes; 0 = shared")
