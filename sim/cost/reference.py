@@ -541,3 +541,135 @@ def postproc_points(layers, ctxs, hwi, hwf, out) -> None:  # noqa: ANN001
         for i in range(len(layers)):
             if layers[i][L_KIND] == T.KIND_POSTPROC:
                 postproc_cost(layers[i], hwi[p], hwf[p], ctxs[p, i, :3], out[p, i, K.O_RES:K.O_RES + K.RESULTS])
+
+
+# --- Ethos-U weight encoding (sim/cost/weight_encoding.py) ------------------------------------
+
+def _index_bits(n: int) -> int:
+    """Index bits of an n-entry palette, at most 8 (the codec's loop starts at 2^7)."""
+    return min(8, (n - 1).bit_length()) if n > 1 else 0
+
+
+def palette_restarts(buf) -> list[int]:  # noqa: ANN001
+    """Section starts, restating the codec's greedy palette look-back."""
+    buf = [int(x) for x in buf]
+    starts = [0]
+    start, palette_open, pal_size, zeros = 0, False, 0, 0
+    last_seen: dict[int, int] = {}
+    for i, value in enumerate(buf):
+        skip_zero = int(zeros > (i - start) // 4)
+        if palette_open and last_seen.get(value, -1) < start:
+            pal_size += 1
+            grown = pal_size - 1 - skip_zero
+            power_of_two = grown & (grown - 1) == 0
+            if power_of_two and (i - start - zeros > 512 or pal_size - skip_zero > 32):
+                starts.append(i)
+                start, palette_open, zeros = i, False, 0
+        last_seen[value] = i
+        zeros += value == 0
+        for window in (32, 64, 128, 256, 512):
+            step = window * (2 if palette_open else 1)
+            nonzeros = i - start - zeros
+            if nonzeros <= 0 or nonzeros % step:
+                continue
+            # walk back to just before the (step + 1)-th most recent non-zero after `start`
+            back, seen = i, 0
+            while back > start and not (buf[back] != 0 and seen == step + 1):
+                seen += buf[back] != 0
+                back -= 1
+            size = sum(1 for pos in last_seen.values() if pos >= back)
+            if palette_open:
+                saving = step * (_index_bits(pal_size - skip_zero) - _index_bits(size - skip_zero)) * 15 // 16
+                take = saving - 8 * size - 20 > 0
+            else:
+                saving = step * (90 - 15 * _index_bits(size - skip_zero)) // 16
+                take = size - skip_zero <= 32 and saving - 8 * size - 20 > 0
+            if take:
+                pal_size, palette_open, start = size, True, back
+                if starts[-1] != start:
+                    starts.append(start)
+                zeros = sum(1 for v in buf[start:i + 1] if v == 0)
+    return starts
+
+
+def grc_search(values, zrun: int, raw_bits: int, free_at) -> tuple[list[int], list[int]]:  # noqa: ANN001
+    """(configuration, end) per run: a shortest path over (position, configuration)."""
+    from sim.cost.weight_encoding import CHANGE_COST_BITS, W_DIV, W_MODE, Z_CONFIGS
+    configs = [(d, 0) for d in range(Z_CONFIGS)] if zrun else list(zip(W_DIV.tolist(), W_MODE.tolist()))
+
+    def bits(value: int, div: int, mode: int) -> int:
+        if mode == 2:
+            return raw_bits
+        q = value >> div
+        if not zrun and (q > 31 or (mode == 1 and q > 2)):
+            return 10000
+        return (min(q + 1, 2) if mode == 1 else q + 1) + div
+
+    cost = [0] * len(configs)
+    came_from: list[list[int]] = [list(range(len(configs)))]
+    free = set(int(f) for f in free_at)
+    for i, value in enumerate(int(v) for v in values):
+        best = min(range(len(configs)), key=lambda j: (cost[j], j))
+        change = 0 if (i + 1) in free else CHANGE_COST_BITS
+        step_from, new_cost = [], []
+        for j, (div, mode) in enumerate(configs):
+            switch = cost[best] + change < cost[j]
+            step_from.append(best if switch else j)
+            new_cost.append((cost[best] + change if switch else cost[j]) + bits(value, div, mode))
+        came_from.append(step_from)
+        cost = new_cost
+    cfg = min(range(len(configs)), key=lambda j: (cost[j], j))
+    runs: list[tuple[int, int]] = []
+    end = len(came_from) - 1
+    for i in range(len(came_from) - 1, -1, -1):
+        if came_from[i][cfg] != cfg or i == 0:
+            runs.append((cfg, end))
+            cfg, end = came_from[i][cfg], i - 1
+    runs.reverse()
+    return [c for c, _ in runs], [e for _, e in runs]
+
+
+def slice_bits(w, z, zero_runs: int, w_div: int, w_mode: int, z_div: int) -> int:  # noqa: ANN001
+    """Bits of a slice body, from each value's unary slot count laid into fixed-size chunks."""
+    step = 3 if w_mode == 1 else 2
+    binary = w_mode == 2
+    w_cap = 8 if binary and w_div > 5 else 12
+    z_cap = 12 if z_div < 3 else 8
+    w_q = [int(v) >> w_div for v in w]
+    z_slots = [(int(v) >> z_div) + 1 for v in z]
+    w_slots = [q // step + 1 for q in w_q]
+
+    def chunk(slots: list[int], pos: int, used: int, cap: int, q: list[int] | None) -> tuple[int, int, int, int]:
+        """Lay `cap` unary slots: (next value, slots of it already laid, values completed, second-unary bits)."""
+        j = done = ones = 0
+        while j < cap:
+            if pos >= len(slots):
+                j += 1              # padding slot once the values run out
+                continue
+            take = min(slots[pos] - used, cap - j)
+            if q is not None:
+                ones += sum(1 for t in range(used, used + take) if q[pos] - t * step > 0)
+            j += take
+            used += take
+            if used == slots[pos]:
+                pos, used, done = pos + 1, 0, done + 1
+        return pos, used, done, ones
+
+    bits = 0
+    wp = w_used = zp = z_used = 0
+    pending_w = pending_z = None        # remainders of the previous chunk, written after this chunk's unary bits
+    while True:
+        balance = wp - zp if zero_runs else 0
+        w_on = balance < 8 and wp < len(w_slots)
+        z_on = bool(zero_runs) and balance >= 0 and zp < len(z_slots)
+        if w_on:
+            wp, w_used, w_done, ones = chunk(w_slots, wp, w_used, w_cap, w_q)
+            bits += 0 if binary else 12 + ones
+        if z_on:
+            zp, z_used, z_done, _ = chunk(z_slots, zp, z_used, z_cap, None)
+            bits += z_cap
+        bits += (pending_w or 0) * w_div + (pending_z or 0) * z_div
+        pending_w = w_done if w_on else None
+        pending_z = z_done if z_on else None
+        if pending_w is None and pending_z is None:
+            return bits
