@@ -3,10 +3,6 @@ MLPerf Tiny totals against Vela's, and its effect on the native NPU model."""
 
 from __future__ import annotations
 
-import gzip
-import io
-import re
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +10,7 @@ import pytest
 from sim.api import load_hardware, simulate
 from sim.cost import systolic as S
 from sim.cost import weight_encoding as E
+from sim.profile.vela import read_debug_db
 from tests.conftest import REAL_MODELS, ROOT, real_model
 from workloads.tflite_import import load_tflite
 
@@ -110,18 +107,20 @@ def test_mlperf_tiny_encoded_totals_match_vela(key: str) -> None:
     assert total == pytest.approx(_vela_total(key), rel=TOTAL_TOLERANCE)
 
 
-def test_vela_debug_db_layers_match_per_layer() -> None:
-    """Per layer (VWW), edgesim's encoded stream against Vela's weight_total_bytes."""
-    g = load_tflite(real_model("vww"))
-    xml = gzip.open(GOLDEN / f"{VELA_STEM['vww']}_debug.xml.gz").read().decode()
-    table = re.search(r'<table name="perf_debug">\s*<!\[CDATA\[(.*?)\]\]>', xml, re.S)
-    assert table is not None
-    vela = pd.read_csv(io.StringIO(table.group(1).strip()))
-    vela_sizes = sorted(vela.loc[vela.weight_total_bytes > 0, "weight_total_bytes"].astype(int))
-    ours = sorted(E.layer_weight_bytes(g, op) - E.scale_bytes(E.weights_ohwi(g, op).shape[0])
-                  for op in g.ops if E.weights_ohwi(g, op) is not None)
-    assert len(ours) == len(vela_sizes)
-    assert sum(abs(a - b) for a, b in zip(ours, vela_sizes)) <= 0.05 * sum(vela_sizes)
+@pytest.mark.parametrize("key", sorted(REAL_MODELS))
+def test_per_layer_sizes_match_vela_debug_db(key: str) -> None:
+    """Per TFLite operator, edgesim's encoded stream against Vela's weight_total_bytes: the
+    summed absolute differences stay within the total tolerance (measured: ic 0.15%, vww 3.07%,
+    kws 0.60%, ad 0.58%; Vela's C++ core encodes depthwise layers 8-14% larger than its codec)."""
+    g = load_tflite(real_model(key))
+    tables = read_debug_db(GOLDEN / f"{VELA_STEM[key]}_debug.xml.gz")
+    perf, src = tables["perf"], tables["source"].set_index("id")
+    sizes = tables["perf_debug"].set_index("id")["weight_total_bytes"]
+    vela = {int(src.loc[r.source_id, "ext_key"]): int(sizes[r.id]) for r in perf.itertuples() if sizes.get(r.id, 0) > 0}
+    ours = {op.index: E.layer_weight_bytes(g, op) - E.scale_bytes(E.weights_ohwi(g, op).shape[0])
+            for op in g.ops if E.weights_ohwi(g, op) is not None}
+    assert set(ours) == set(vela)
+    assert sum(abs(ours[i] - vela[i]) for i in vela) <= TOTAL_TOLERANCE * sum(vela.values())
 
 
 def test_encoding_lowers_flash_weight_traffic_to_the_encoded_size() -> None:
@@ -132,7 +131,6 @@ def test_encoding_lowers_flash_weight_traffic_to_the_encoded_size() -> None:
     streamed = sum(E.layer_weight_bytes(g, op) or 0 for op in g.ops)
     flash = lambda r: int(r.traffic.query("memory == 'flash' and operand == 'weights'").read_bytes.sum())  # noqa: E731
     assert flash(enc) == streamed                             # weights fit on chip: streamed once
-    assert flash(raw) == g.const_bytes - 0 or flash(raw) > flash(enc)
     assert flash(enc) < 0.4 * flash(raw)
     assert enc.layers["weight_stream_bytes"].sum() == streamed
     assert "weight_stream_bytes" not in raw.layers

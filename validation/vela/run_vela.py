@@ -164,7 +164,10 @@ def write_report(totals: pd.DataFrame, layers: pd.DataFrame, command: str, vela_
         "an IFM or weight block through its internal buffer, so expect it higher.", "",
         "## Where the off-chip traffic and the stalls come from", "",
         "Vela streams its own compressed encoding of the weights from flash "
-        "(`vela_encoded_weight_bytes`, original int8 size in `vela_original_weight_bytes`) and keeps "
+        "(`vela_encoded_weight_bytes`, original int8 size in `vela_original_weight_bytes`); edgesim "
+        "streams the same encoding where the spec sets `compute.weight_encoding: ethos-u`, sized from the "
+        "weight values (`sim_offchip_weight_read_bytes`, bias/scale records included; the size check per "
+        "layer is `WEIGHTS.md`, from `validation/vela/weight_encoding.py`). Vela keeps "
         "the network input in the SRAM arena (`vela_offchip_fm_read_bytes` is only lookup tables). "
         "`sim_offchip_*` split edgesim's flash reads by operand. `vela_compute_bound_share`: share of "
         "Vela's cycles in ops where NPU cycles exceed every memory's access cycles; `sim_stall_share`: "
