@@ -44,7 +44,8 @@ bench-scalesim: $(STAMP)
 	bash validation/scalesim/setup.sh
 	$(BIN)/python scripts/bench_scalesim.py
 
-# Cross-check against Arm Vela (writes validation/vela/REPORT.md)
+# Cross-check against Arm Vela (writes validation/vela/REPORT.md and WEIGHTS.md)
 validate-vela: $(STAMP)
 	bash validation/vela/setup.sh
 	$(BIN)/python validation/vela/run_vela.py
+	$(BIN)/python validation/vela/weight_encoding.py
