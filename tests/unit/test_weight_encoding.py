@@ -87,6 +87,15 @@ def test_compressible_streams_shrink_and_sizes_are_16_byte_aligned() -> None:
         E.encoded_stream_bytes(np.array([256]))
 
 
+def test_sizes_equal_arms_codec_on_stored_streams() -> None:
+    """48 seeded streams (uniform, Gaussian, sparse, few-valued, all-zero, mixed) with the sizes
+    Arm's ethosu.mlw_codec 5.2.0 gave them (validation/vela/weight_encoding.py --golden-codec)."""
+    data = np.load(GOLDEN / "mlw_codec_streams.npz")
+    names = sorted(k for k in data.files if k != "sizes")
+    assert len(names) == 48
+    assert [E.encoded_stream_bytes(data[k]) for k in names] == data["sizes"].tolist()
+
+
 def test_scale_records_are_10_bytes_per_channel_padded() -> None:
     assert E.scale_bytes(16) == 160 and E.scale_bytes(12) == 128 and E.scale_bytes(1) == 16
 

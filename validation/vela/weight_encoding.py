@@ -12,10 +12,12 @@ For each MLPerf Tiny INT8 model, per weighted TFLite operator:
   - the flash bytes per layer (weights plus bias/scale records) against Vela's
     OffChipFlashWeights_read + OffChipFlashScales_read.
 
-Writes validation/vela/weight_layers.csv and validation/vela/WEIGHTS.md.
+Writes validation/vela/weight_layers.csv, weight_totals.csv and WEIGHTS.md; with
+--golden-codec also tests/golden/vela/mlw_codec_streams.npz (seeded synthetic streams and the
+sizes Arm's codec gives them, which CI checks edgesim's codec model against).
 
 Usage (from the repo root):
-  .venv/bin/python validation/vela/weight_encoding.py [SHARED_DIR]
+  .venv/bin/python validation/vela/weight_encoding.py [SHARED_DIR] [--golden-codec]
 """
 
 from __future__ import annotations
@@ -45,6 +47,42 @@ def codec_worker(streams_npz: str, out_json: str) -> None:
     Path(out_json).write_text(json.dumps(sizes))
 
 
+def codec_reference_streams(count: int = 48, seed: int = 2026) -> dict[str, np.ndarray]:
+    """Seeded synthetic weight streams covering the codec's modes: uniform, Gaussian, sparse
+    (zero runs), few distinct values (palettes), all zeros, and mixed halves (several sections)."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for i in range(count):
+        n = int(rng.integers(1, 2500))
+        kind = i % 6
+        if kind == 0:
+            s = rng.integers(-255, 256, n)
+        elif kind == 1:
+            s = np.round(rng.normal(0, rng.uniform(0.5, 40), n)).clip(-255, 255)
+        elif kind == 2:
+            s = np.where(rng.random(n) < rng.uniform(0.3, 0.99), 0, np.round(rng.normal(0, 10, n))).clip(-255, 255)
+        elif kind == 3:
+            s = rng.choice(rng.integers(-127, 128, int(rng.integers(1, 40))), n)
+        elif kind == 4:
+            s = np.zeros(n)
+        else:
+            s = np.concatenate([rng.choice(rng.integers(-20, 20, 5), n // 2),
+                                np.round(rng.normal(0, 50, n - n // 2)).clip(-255, 255)])
+        out[f"s{i:02d}"] = s.astype(np.int16)
+    return out
+
+
+def write_codec_golden() -> None:
+    """tests/golden/vela/mlw_codec_streams.npz: the seeded streams with Arm's encoded sizes."""
+    streams = codec_reference_streams()
+    sizes = vela_codec_sizes(streams)
+    if sizes is None:
+        sys.exit("--golden-codec needs validation/vela/.venv (bash validation/vela/setup.sh)")
+    np.savez_compressed(GOLDEN / "mlw_codec_streams.npz", **streams,
+                        sizes=np.array([sizes[k] for k in sorted(streams)], dtype=np.int64))
+    print(f"wrote {GOLDEN / 'mlw_codec_streams.npz'} ({len(streams)} streams)")
+
+
 def vela_codec_sizes(streams: dict[str, np.ndarray]) -> dict[str, int] | None:
     if not VELA_PYTHON.is_file():
         return None
@@ -68,7 +106,11 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("shared", nargs="?", default=os.environ.get("EDGESIM_SHARED", str(ROOT.parent / "shared")))
+    ap.add_argument("--golden-codec", action="store_true",
+                    help="also write tests/golden/vela/mlw_codec_streams.npz (seeded streams, Arm's encoded sizes)")
     args = ap.parse_args(argv)
+    if args.golden_codec:
+        write_codec_golden()
     models_dir = Path(args.shared) / "models" / "mlperf_tiny"
 
     rows, streams = [], {}
