@@ -40,8 +40,9 @@ from sim.errors import SimError
 from sim.graph.ir import VIEW_OPS, Graph, Op
 from sim.graph.loops import CONV_OPS, ELEMENTWISE_OPS, POOL_OPS, elements_of, loops_of
 from sim.cost.weight_encoding import layer_weight_bytes
-from sim.mapping.tiling import (KIND_CPU, KIND_FREE, KIND_MAC, KIND_POSTPROC, L_BIAS, L_C, L_DW, L_K, L_KH, L_KIND, L_KW,
-                                L_MACS, L_W_BYTES, L_W_RAW, L_WB, LAYER_FIELDS, OUT_CPE_SCALE, Tiling, layer_vector)
+from sim.mapping.tiling import (KIND_CPU, KIND_FREE, KIND_MAC, KIND_POSTPROC, L_BIAS, L_C, L_DW, L_K, L_KH, L_KIND,
+                                L_KW, L_MACS, L_W_BYTES, L_W_RAW, L_WB, LAYER_FIELDS, OUT_CPE_SCALE, Tiling,
+                                layer_vector)
 from sim.spec.model import Hardware, SystolicArray
 from sim.units import cycles_to_ms, mw_for_cycles_to_pj
 
@@ -200,11 +201,18 @@ def systolic_costs(graph: Graph, hw: Hardware, *, dataflow: str = "best", object
         if not encoded.any():
             log.info("%s: no weight values in graph %s: weights priced as stored, not %s-encoded", hw.name,
                      graph.name, hw.compute.weight_encoding)
-        else:  # a column of the weight bytes each layer streams (encoded where the values allow)
-            costs = [dataclasses.replace(c, extra={**c.extra, "weight_stream_bytes": float(low.layers[c.index, L_W_BYTES])
-                                                   if low.placement[c.index] == "mac" else 0.0})
-                     if c.unit == "npu" else c for c in costs]
+        else:
+            costs = [_with_weight_stream(c, low) for c in costs]
     return costs
+
+
+def _with_weight_stream(cost: LayerCost, low: Lowered) -> LayerCost:
+    """The weight bytes one pass of an NPU layer streams (encoded where the graph has the
+    values) as the `weight_stream_bytes` column."""
+    if cost.unit != "npu":
+        return cost
+    streamed = float(low.layers[cost.index, L_W_BYTES]) if low.placement[cost.index] == "mac" else 0.0
+    return dataclasses.replace(cost, extra={**cost.extra, "weight_stream_bytes": streamed})
 
 
 def cpu_cost(graph: Graph, op: Op, hw: Hardware, *, activations_onchip: bool) -> LayerCost:
