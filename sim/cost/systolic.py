@@ -199,8 +199,9 @@ def systolic_costs(graph: Graph, hw: Hardware, *, dataflow: str = "best", object
     if hw.compute.weight_encoding != "none":
         encoded = low.layers[:, L_W_RAW] > 0
         if not encoded.any():
-            log.info("%s: no weight values in graph %s: weights priced as stored, not %s-encoded", hw.name,
-                     graph.name, hw.compute.weight_encoding)
+            log.warning("%s has no weight values (a zoo or builder graph): its weights are priced as stored int8, "
+                        "not %s-encoded as %s streams them; a .tflite file has them", graph.name,
+                        hw.compute.weight_encoding, hw.name)
         else:
             costs = [_with_weight_stream(c, low) for c in costs]
     return costs
