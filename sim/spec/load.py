@@ -11,7 +11,9 @@ defaults announced at INFO.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -83,17 +85,26 @@ def display_path(path: Path) -> str:
 
 
 def read_yaml(path: Path) -> Any:
+    """The parsed file (a private copy: callers may edit it). Parses once per file version:
+    DSE scripts load the same spec for every point, and parsing was most of their time."""
     try:
-        text = path.read_text()
+        stat = path.stat()
+        parsed = _parse_yaml(str(path), stat.st_mtime_ns, stat.st_size)
     except OSError as exc:
         raise SpecError(str(path), "", "a readable file", exc.strerror) from None
+    return copy.deepcopy(parsed)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_yaml(path: str, mtime_ns: int, size: int) -> Any:  # noqa: ARG001 - the key of the cache
+    text = Path(path).read_text()
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when built in
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "yaml"
         problem = getattr(exc, "problem", None) or "malformed"
-        raise SpecError(display_path(path), where, "valid YAML", problem) from None
+        raise SpecError(display_path(Path(path)), where, "valid YAML", problem) from None
 
 
 def load_hardware(spec: str | os.PathLike[str] | Hardware,
