@@ -41,7 +41,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from sim.mapping.tiling import (KIND_MAC, KIND_POSTPROC, L_C, L_DW, L_EH, L_ELEMENTS, L_EW, L_IB,
+from sim.mapping.tiling import (KIND_MAC, KIND_POSTPROC, L_C, L_DW, L_EH, L_ELEMENTS, L_PP_CYCLES, L_EW, L_IB,
                                 L_IFM_BYTES, L_IFM_REUSE, L_IH, L_IW, L_K, L_KH, L_KIND, L_KW, L_N, L_OB,
                                 L_OFM_BYTES, L_OH, L_OW, L_SH, L_SW, L_W_BYTES, L_WB, LayerTuple, TileTuple,
                                 alignments, encoded_share, footprint, footprint_total, layer_tuple, output_cycles,
@@ -521,7 +521,10 @@ def postproc_cost(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.nda
     """Pooling/elementwise/activation on the post-processing unit: elements at its rate,
     inputs and outputs streamed in stripes that fit the scratchpad (ctx ifm = resident bytes)."""
     res[:] = 0
-    res[R_COMPUTE] = max(int(math.ceil(lay[L_ELEMENTS] / hwf[F_PPC])), output_cycles(layer_tuple(lay)))
+    if lay[L_PP_CYCLES] > 0:  # priced by the part's own datapath model (npu_ops.py)
+        res[R_COMPUTE] = lay[L_PP_CYCLES]
+    else:
+        res[R_COMPUTE] = max(int(math.ceil(lay[L_ELEMENTS] / hwf[F_PPC])), output_cycles(layer_tuple(lay)))
     res[R_DRAM_IFM] = lay[L_IFM_BYTES] - ctx[C_IFM_RESIDENT]
     res[R_DRAM_OFM] = 0 if ctx[C_OFM_RESIDENT] else lay[L_OFM_BYTES]
     mult = 2 if hwi[H_DB] else 1

@@ -410,7 +410,10 @@ def postproc_cost(lay, hwi, hwf, ctx, res) -> None:  # noqa: ANN001
     streamed = copies * (dram_in + dram_out)
     room = max(1, ctx[K.C_CAPACITY] - resident)
     stripes = max(1, math.ceil(streamed / room))
-    res[K.R_COMPUTE] = max(int(math.ceil(lay[L_ELEMENTS] / hwf[K.F_PPC])), output_cycles(lay))
+    if lay[T.L_PP_CYCLES] > 0:
+        res[K.R_COMPUTE] = lay[T.L_PP_CYCLES]
+    else:
+        res[K.R_COMPUTE] = max(int(math.ceil(lay[L_ELEMENTS] / hwf[K.F_PPC])), output_cycles(lay))
     res[K.R_TILES] = stripes
     res[K.R_WORKING_SET] = resident + math.ceil(streamed / stripes)
     res[K.R_DRAM_IFM], res[K.R_DRAM_OFM] = dram_in, dram_out

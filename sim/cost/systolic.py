@@ -35,13 +35,14 @@ import pandas as pd
 from sim.cost import kernels as K
 from sim.cost.kernels import O_COSTED, O_DF, O_IFM_RES, O_OFM_RES, O_RES, O_TILE, OUT_FIELDS, price_network
 from sim.cost.layer import LayerCost, TileStream, Traffic
+from sim.cost.npu_ops import pool_cycles
 from sim.cost.roofline import layer_energy, roofline_cost
 from sim.errors import SimError
 from sim.graph.ir import VIEW_OPS, Graph, Op
 from sim.graph.loops import CONV_OPS, ELEMENTWISE_OPS, POOL_OPS, elements_of, loops_of
 from sim.cost.weight_encoding import layer_weight_bytes
 from sim.mapping.tiling import (KIND_CPU, KIND_FREE, KIND_MAC, KIND_POSTPROC, L_BIAS, L_C, L_DW, L_K, L_KH, L_KIND,
-                                L_KW, L_MACS, L_W_BYTES, L_W_RAW, L_WB, LAYER_FIELDS, OUT_CPE_SCALE, Tiling,
+                                L_KW, L_MACS, L_PP_CYCLES, L_W_BYTES, L_W_RAW, L_WB, LAYER_FIELDS, OUT_CPE_SCALE, Tiling,
                                 layer_vector)
 from sim.spec.model import Hardware, SystolicArray
 from sim.units import cycles_to_ms, mw_for_cycles_to_pj
@@ -138,6 +139,8 @@ def _layer_vector(graph: Graph, op: Op, place: str, arr: SystolicArray) -> np.nd
                      ifm_reuse=int(arr.ifm_block_reuse))
     if kind != KIND_MAC:
         v[L_MACS] = 0
+    if kind == KIND_POSTPROC and op.op_type in POOL_OPS and arr.pool_subkernel_size > 0:
+        v[L_PP_CYCLES] = pool_cycles(lp, 8 * ifm.itemsize, arr)
     if arr.weight_encoding == "ethos-u" and kind == KIND_MAC:
         encoded = layer_weight_bytes(graph, op)
         if encoded is not None:  # streamed and buffered encoded; a tile takes its share (encoded_share)

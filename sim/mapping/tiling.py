@@ -34,8 +34,8 @@ from sim.graph.loops import Loops
 # Layer vector layout shared by tiling.py and the cost kernels (int64 array).
 (L_KIND, L_N, L_OH, L_OW, L_K, L_C, L_KH, L_KW, L_SH, L_SW, L_EH, L_EW, L_IH, L_IW, L_DW, L_IB, L_WB, L_OB,
  L_BIAS, L_IFM_BYTES, L_W_BYTES, L_OFM_BYTES, L_ELEMENTS, L_MACS, L_CBLK, L_OUT_CPE, L_IFM_REUSE, L_TAP_STEP,
- L_CBLK_DEEP, L_W_RAW) = range(30)
-LAYER_FIELDS = 30
+ L_CBLK_DEEP, L_W_RAW, L_PP_CYCLES) = range(31)
+LAYER_FIELDS = 31
 # Five fields lower the part's datapath onto the layer (constant across a sweep's points):
 # L_CBLK      input channels per reduction step (C rounds up to it; 1 = packs freely)
 # L_TAP_STEP  kernel taps per reduction step (taps round up to it; 1 = one tap at a time)
@@ -46,6 +46,8 @@ LAYER_FIELDS = 30
 # L_W_RAW     0, or the layer's raw weight bytes (K x C x KH x KW x itemsize + K x bias) when
 #             L_W_BYTES holds their encoded size (Ethos-U weight encoding): a weight tile then
 #             takes its share of the encoded stream, `encoded_share`
+# L_PP_CYCLES 0, or the cycles of a post-processing layer that the part prices by its own
+#             datapath model (Ethos-U pooling: `sim/cost/npu_ops.py`) instead of its element rate
 OUT_CPE_SCALE = 4096  # Vela's output_cycles_per_elem tables are multiples of 1/16 cycle: exact here
 KIND_MAC, KIND_POSTPROC, KIND_FREE, KIND_CPU = 0, 1, 2, 3
 # Kernels take the layer and the tile as tuples: Numba passes tuples by value, while every
@@ -57,10 +59,10 @@ TileTuple = tuple[int, int, int, int, int]
 
 @njit(cache=True)
 def layer_tuple(lay: np.ndarray) -> LayerTuple:
-    """The layer vector as a 30-tuple (see LayerTuple)."""
+    """The layer vector as a 31-tuple (see LayerTuple)."""
     return (lay[0], lay[1], lay[2], lay[3], lay[4], lay[5], lay[6], lay[7], lay[8], lay[9], lay[10], lay[11],
             lay[12], lay[13], lay[14], lay[15], lay[16], lay[17], lay[18], lay[19], lay[20], lay[21], lay[22],
-            lay[23], lay[24], lay[25], lay[26], lay[27], lay[28], lay[29])
+            lay[23], lay[24], lay[25], lay[26], lay[27], lay[28], lay[29], lay[30])
 
 
 
@@ -222,7 +224,7 @@ def layer_vector(loops: Loops, *, ifm_itemsize: int, weight_itemsize: int, ofm_i
                  bias_bytes_per_k: int, ifm_bytes: int, weight_bytes: int, ofm_bytes: int,
                  elements: int = 0, kind: int = KIND_MAC, ifm_block_depth: int = 1, out_cpe_q: int = 0,
                  ifm_reuse: int = 0, taps_per_step: int = 1, ifm_block_max_depth: int = 0,
-                 weight_raw_bytes: int = 0) -> np.ndarray:
+                 weight_raw_bytes: int = 0, postproc_cycles: int = 0) -> np.ndarray:
     """The int64 vector the kernels take for one layer (five fields of the part's datapath;
     `weight_raw_bytes` > 0 when `weight_bytes` is the encoded size of that many raw bytes)."""
     v = np.zeros(LAYER_FIELDS, dtype=np.int64)
@@ -240,6 +242,7 @@ def layer_vector(loops: Loops, *, ifm_itemsize: int, weight_itemsize: int, ofm_i
     v[L_CBLK], v[L_OUT_CPE], v[L_IFM_REUSE] = max(1, ifm_block_depth), out_cpe_q, ifm_reuse
     v[L_TAP_STEP], v[L_CBLK_DEEP] = max(1, taps_per_step), ifm_block_max_depth
     v[L_W_RAW] = weight_raw_bytes
+    v[L_PP_CYCLES] = postproc_cycles
     return v
 
 

@@ -134,6 +134,17 @@ class SystolicArray:
     elementwise_cycles_per_element: float = spec_field(0.0, check=NONNEG,
                                                        doc="output cycles per element of ADD/SUB on the "
                                                            "post-processing unit (0 = no limit)")
+    pool_subkernel_size: int = spec_field(0, check=NONNEG,
+                                          doc="pooling kernels are walked in sub-kernels of at most this many taps "
+                                              "per side, each priced per OFM micro-block (0 = pooling at the "
+                                              "post-processing rate)")
+    pool_min_taps: int = spec_field(1, check=POSITIVE, doc="a pooling sub-kernel costs at least this many taps")
+    pool_cycles_per_ifm_bit: float = spec_field(0.0, check=NONNEG,
+                                                doc="pooling cycles per tap and OFM micro-block, per bit of the "
+                                                    "ifm element")
+    ofm_ublock_height: int = spec_field(1, check=POSITIVE, doc="OFM micro-block height, pixels")
+    ofm_ublock_width: int = spec_field(1, check=POSITIVE, doc="OFM micro-block width, pixels")
+    ofm_ublock_depth: int = spec_field(1, check=POSITIVE, doc="OFM micro-block depth, channels")
     weight_encoding: str = spec_field("none", choices=WEIGHT_ENCODINGS,
                                       doc="how weights are stored off chip and in the weight buffer: none (as in the "
                                           "model file) or ethos-u (Vela's lossless weight codec plus 10 B of "
