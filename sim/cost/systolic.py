@@ -35,7 +35,7 @@ import pandas as pd
 from sim.cost import kernels as K
 from sim.cost.kernels import O_COSTED, O_DF, O_IFM_RES, O_OFM_RES, O_RES, O_TILE, OUT_FIELDS, price_network
 from sim.cost.layer import LayerCost, TileStream, Traffic
-from sim.cost.npu_ops import pool_cycles
+from sim.cost.npu_ops import pool_cycles, softmax_cycles
 from sim.cost.roofline import layer_energy, roofline_cost
 from sim.errors import SimError
 from sim.graph.ir import VIEW_OPS, Graph, Op
@@ -141,6 +141,9 @@ def _layer_vector(graph: Graph, op: Op, place: str, arr: SystolicArray) -> np.nd
         v[L_MACS] = 0
     if kind == KIND_POSTPROC and op.op_type in POOL_OPS and arr.pool_subkernel_size > 0:
         v[L_PP_CYCLES] = pool_cycles(lp, 8 * ifm.itemsize, arr)
+    if kind == KIND_POSTPROC and op.op_type == "SOFTMAX" and arr.softmax_lowering == "ethos-u" and ifm.itemsize == 1:
+        depth = ifm.shape[-1] if ifm.shape else 1
+        v[L_PP_CYCLES] = softmax_cycles(max(1, ifm.size // max(depth, 1)), depth, arr)
     if arr.weight_encoding == "ethos-u" and kind == KIND_MAC:
         encoded = layer_weight_bytes(graph, op)
         if encoded is not None:  # streamed and buffered encoded; a tile takes its share (encoded_share)

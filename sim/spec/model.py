@@ -145,6 +145,15 @@ class SystolicArray:
     ofm_ublock_height: int = spec_field(1, check=POSITIVE, doc="OFM micro-block height, pixels")
     ofm_ublock_width: int = spec_field(1, check=POSITIVE, doc="OFM micro-block width, pixels")
     ofm_ublock_depth: int = spec_field(1, check=POSITIVE, doc="OFM micro-block depth, channels")
+    softmax_lowering: str = spec_field("none", choices=("none", "ethos-u"),
+                                       doc="none (softmax is one pass at the post-processing rate) or ethos-u "
+                                           "(Vela's lowering into max, exp LUT, sum and reciprocal passes)")
+    elementwise32_cycles_per_element: float = spec_field(0.0, check=NONNEG,
+                                                         doc="output cycles per element of a binary op on int32 "
+                                                             "inputs (softmax_lowering ethos-u)")
+    unary32_cycles_per_element: float = spec_field(0.0, check=NONNEG,
+                                                   doc="output cycles per element of a unary op on int32 inputs "
+                                                       "(softmax_lowering ethos-u)")
     weight_encoding: str = spec_field("none", choices=WEIGHT_ENCODINGS,
                                       doc="how weights are stored off chip and in the weight buffer: none (as in the "
                                           "model file) or ethos-u (Vela's lossless weight codec plus 10 B of "
