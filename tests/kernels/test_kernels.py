@@ -158,6 +158,18 @@ def test_postproc_cost(lay, hw, ifm_kept, ofm_res, capacity) -> None:  # noqa: A
     assert list(a) == list(b)
 
 
+@given(layers(), hardware(), st.integers(1, 10**6), st.integers(0, 1), st.integers(1, 5000))
+def test_postproc_cost_with_datapath_cycles(lay, hw, cycles, ofm_res, capacity) -> None:  # noqa: ANN001
+    hwi, hwf = hw
+    lay = lay.copy()
+    lay[T.L_PP_CYCLES] = cycles
+    ctx = np.array([capacity, 0, ofm_res], dtype=np.int64)
+    a, b = np.zeros(K.RESULTS, dtype=np.int64), np.zeros(K.RESULTS, dtype=np.int64)
+    K.postproc_cost(lay, hwi, hwf, ctx, a)
+    R.postproc_cost(lay, hwi, hwf, ctx, b)
+    assert list(a) == list(b) and a[K.R_COMPUTE] == cycles
+
+
 @given(st.lists(st.tuples(st.integers(1, 100), st.integers(0, 9), st.integers(0, 4), st.integers(0, 1)),
                 min_size=1, max_size=8), st.lists(st.integers(0, 50), min_size=10, max_size=10), st.integers(1, 400))
 def test_plan_residency(tensors, need, sram) -> None:  # noqa: ANN001
@@ -249,7 +261,9 @@ def npu_datapath(hw):  # noqa: ANN001, ANN201
     """tiny_systolic with the Ethos-U style datapath fields set and the graph I/O in the scratchpad."""
     import dataclasses
     arr = dataclasses.replace(hw.compute, ifm_block_depth=8, kernel_taps_per_step=4, ifm_block_max_depth=32,
-                              ifm_block_reuse=True, ofm_cycles_per_element=0.5, elementwise_cycles_per_element=1.5)
+                              ifm_block_reuse=True, ofm_cycles_per_element=0.5, elementwise_cycles_per_element=1.5,
+                              pool_subkernel_size=8, pool_min_taps=4, pool_cycles_per_ifm_bit=0.5,
+                              ofm_ublock_width=2, ofm_ublock_depth=8)
     mems = tuple(dataclasses.replace(m, holds_graph_io=True) if m.name == "sram" else m for m in hw.memories)
     return dataclasses.replace(hw, compute=arr, memories=mems)
 
@@ -261,6 +275,7 @@ def test_price_network_npu_datapath(sram, rows, cols, objective) -> None:  # noq
     graph, hw = small_net(), npu_datapath(tiny_systolic(rows=rows, cols=cols, sram=sram))
     low = S.lower(graph, hw)
     assert low.layers[0, T.L_CBLK] == 8 and low.layers[0, T.L_IFM_REUSE] == 1
+    assert low.layers[4, T.L_PP_CYCLES] > 0  # the average pool, priced by the part's pooling model
     hwi, hwf = S.hardware_arrays(hw)
     choice = S.choice_array(hw, "best", objective)
     a = S.price_network(low.layers, low.op_in, low.op_out, low.tensors, hwi, hwf, choice, sram)
