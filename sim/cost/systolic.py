@@ -44,7 +44,7 @@ from sim.cost.weight_encoding import layer_weight_bytes
 from sim.mapping.tiling import (KIND_CPU, KIND_FREE, KIND_MAC, KIND_POSTPROC, L_BIAS, L_C, L_DW, L_K, L_KH, L_KIND,
                                 L_KW, L_MACS, L_PP_CYCLES, L_W_BYTES, L_W_RAW, L_WB, LAYER_FIELDS, OUT_CPE_SCALE, Tiling,
                                 layer_vector)
-from sim.spec.model import Hardware, SystolicArray
+from sim.spec.model import Hardware, Memory, SystolicArray
 from sim.units import cycles_to_ms, mw_for_cycles_to_pj
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ def lower(graph: Graph, hw: Hardware) -> Lowered:
         place = placement_of(op, hw)
         places.append(place)
         layers[op.index] = _layer_vector(graph, op, "postproc" if (place == "cpu" and hw.cpu is None) else place,
-                                         hw.compute)
+                                         hw.compute, hw.scratchpad)
         acts = [root(t.name) for t in graph.activations_in(op)][:MAX_INPUTS]
         for j, name in enumerate(dict.fromkeys(acts)):
             op_in[op.index, j] = ids.get(name, -1)
@@ -122,7 +122,7 @@ def lower(graph: Graph, hw: Hardware) -> Lowered:
     return Lowered(layers, op_in, op_out, tensors, tuple(places))
 
 
-def _layer_vector(graph: Graph, op: Op, place: str, arr: SystolicArray) -> np.ndarray:
+def _layer_vector(graph: Graph, op: Op, place: str, arr: SystolicArray, mem: Memory) -> np.ndarray:
     kind = {"mac": KIND_MAC, "postproc": KIND_POSTPROC, "free": KIND_FREE, "cpu": KIND_CPU}[place]
     rate = arr.elementwise_cycles_per_element if op.op_type in ("ADD", "SUB") else arr.ofm_cycles_per_element
     ifm, ofm = graph.ifm(op), graph.ofm(op)
@@ -140,10 +140,10 @@ def _layer_vector(graph: Graph, op: Op, place: str, arr: SystolicArray) -> np.nd
     if kind != KIND_MAC:
         v[L_MACS] = 0
     if kind == KIND_POSTPROC and op.op_type in POOL_OPS and arr.pool_subkernel_size > 0:
-        v[L_PP_CYCLES] = pool_cycles(lp, 8 * ifm.itemsize, arr)
+        v[L_PP_CYCLES] = pool_cycles(lp, 8 * ifm.itemsize, 8 * ofm.itemsize, arr, mem)
     if kind == KIND_POSTPROC and op.op_type == "SOFTMAX" and arr.softmax_lowering == "ethos-u" and ifm.itemsize == 1:
         depth = ifm.shape[-1] if ifm.shape else 1
-        v[L_PP_CYCLES] = softmax_cycles(max(1, ifm.size // max(depth, 1)), depth, arr)
+        v[L_PP_CYCLES] = softmax_cycles(max(1, ifm.size // max(depth, 1)), depth, arr, mem)
     if arr.weight_encoding == "ethos-u" and kind == KIND_MAC:
         encoded = layer_weight_bytes(graph, op)
         if encoded is not None:  # streamed and buffered encoded; a tile takes its share (encoded_share)

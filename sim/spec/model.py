@@ -145,6 +145,10 @@ class SystolicArray:
     ofm_ublock_height: int = spec_field(1, check=POSITIVE, doc="OFM micro-block height, pixels")
     ofm_ublock_width: int = spec_field(1, check=POSITIVE, doc="OFM micro-block width, pixels")
     ofm_ublock_depth: int = spec_field(1, check=POSITIVE, doc="OFM micro-block depth, channels")
+    ofm_block_max_height: int = spec_field(1, check=POSITIVE, doc="largest OFM block height the pooling model "
+                                                                   "takes, pixels")
+    ofm_block_max_width: int = spec_field(1, check=POSITIVE, doc="largest OFM block width, pixels")
+    ofm_block_max_depth: int = spec_field(1, check=POSITIVE, doc="largest OFM block depth, channels")
     softmax_lowering: str = spec_field("none", choices=("none", "ethos-u"),
                                        doc="none (softmax is one pass at the post-processing rate) or ethos-u "
                                            "(Vela's lowering into max, exp LUT, sum and reciprocal passes)")

@@ -20,29 +20,42 @@ def u55():
 
 
 def pool_loops(oh: int, ow: int, k: int, kh: int, kw: int) -> Loops:
+    """A non-overlapping pool: stride = kernel."""
     return Loops(N=1, OH=oh, OW=ow, K=k, C=k, KH=kh, KW=kw, stride_h=kh, stride_w=kw, depthwise=True,
                  IH=oh * kh, IW=ow * kw)
 
 
+def sram():
+    return load_hardware("ethos-u55-128").scratchpad  # latency 32/32 cycles, 8 B/cycle
+
+
 def test_pool_cycles_ds_cnn_global_pool() -> None:
-    # 25x5 kernel over 64 channels into 1x1x64: sub-kernels 8x5, 8x5, 8x5, 1x5 -> 40+40+40+5 = 125 taps;
-    # micro-blocks ceil(1/1) x ceil(1/2) x ceil(64/8) = 8; 125 x 8 x (8 bits / 2) = 4000 MAC cycles;
-    # output 0.5 x 64 = 32; command-issue limit (4000 + 32) / 4 = 1008 > 32 -> 5008
-    assert pool_cycles(pool_loops(1, 1, 64, 25, 5), 8, u55()) == 5008
+    # 25x5 kernel over 64 channels into 1x1x64. OFM block 1x2x64 (micro-block 1x2x8), clipped to 1x1x64:
+    # 8 micro-blocks, one block. Sub-kernels 8x5, 8x5, 8x5, 1x5 -> 125 taps; 125 x 8 x (8 bits / 2) = 4000;
+    # output 0.5 x 64 = 32; command-issue limit (4000 + 32) / 4 = 1008; IFM block 8 x 5 x 64 = 2560 B ->
+    # 32 + 320; OFM block 64 B -> 32 + 8: 4000 + 1008 + 40 + 352 = 5400
+    assert pool_cycles(pool_loops(1, 1, 64, 25, 5), 8, 8, u55(), sram()) == 5400
+
+
+def test_pool_cycles_two_blocks() -> None:
+    # 3x3 over 256 channels into 1x1x256: blocks of 1x1x128 (depth capped at 128), 16 micro-blocks each,
+    # 2 blocks; 9 x 16 x 4 = 576 per block; output 64; IFM block 3x3x128 -> 32 + 144 = 176; OFM 128 B
+    # -> 32 + 16 = 48; limit (|48 - 176| + 576 + 64) / 4 = 192: 576 x 2 + 192 + 48 + 176 = 1568
+    assert pool_cycles(pool_loops(1, 1, 256, 3, 3), 8, 8, u55(), sram()) == 1568
 
 
 def test_pool_cycles_small_kernel_pays_minimum_taps() -> None:
-    # 1x2 kernel: 2 taps, but a sub-kernel costs at least 4; 4x4x8 output -> 4 x 2 x 1 = 8 micro-blocks
-    # 4 x 8 x 4 = 128; output ceil(0.5 x 128) = 64; drain max(64, 192 / 4 = 48) = 64 -> 192
-    assert pool_cycles(pool_loops(4, 4, 8, 1, 2), 8, u55()) == 192
+    # 1x2 kernel, stride 1x2, 4x4x8 output: 2 taps but at least 4; 4 x 2 x 1 = 8 micro-blocks; 4 x 8 x 4 = 128;
+    # output 64; IFM block 4 x 8 x 8 = 256 B -> 64; OFM 128 B -> 48; limit 192 / 4 = 48: 128 + 64 + 48 + 64
+    assert pool_cycles(pool_loops(4, 4, 8, 1, 2), 8, 8, u55(), sram()) == 304
 
 
 def test_softmax_cycles_by_pass() -> None:
-    arr = u55()
-    # 1 row of 12: max 8 + 4 taps x 4 = 48, drain max(1, 49 / 4) = 12.25; SUB 1.5 x 16 = 24; ASR 1.25 x 16 = 20;
-    # sum 4 x max(8, 1) x 1 = 32, drain max(1, 33 / 4) = 8.25; CLZ 0.75 x 16 = 12; 20 int32 passes x 20;
-    # MUL 1.25 x 16 = 20; ASR to the output 1.25 x 12 = 15
-    assert softmax_cycles(1, 12, arr) == int(48 + 12.25 + 24 + 20 + 32 + 8.25 + 12 + 400 + 20 + 15)
+    # 1 row of 12 logits. Row max: taps 8 + 4 -> 48, plus a delay of 2 per sub-kernel (one micro-block) = 52;
+    # limit 53 / 4 = 13.25; IFM 9 B -> 33, OFM -> 32: 65 + 65 = 130. SUB 1.5 x 16 = 24; ASR 1.25 x 16 = 20.
+    # Row sum: 4 x 8 + 2 = 34, limit 8.75, IFM 48 B -> 38, OFM -> 32: 42 + 70 = 112. CLZ 0.75 x 16 = 12;
+    # 20 int32 passes x 1.25 x 16 = 400; MUL 20; ASR to the int8 output 1.25 x 12 = 15
+    assert softmax_cycles(1, 12, u55(), sram()) == 130 + 24 + 20 + 112 + 12 + 400 + 20 + 15
 
 
 def graph_with_pool():
@@ -59,7 +72,8 @@ def test_generic_part_keeps_the_post_processing_rate() -> None:
 def test_pooling_model_replaces_the_rate() -> None:
     hw = tiny_systolic(rows=8, cols=8, sram=1 << 16)
     arr = dataclasses.replace(hw.compute, pool_subkernel_size=8, pool_min_taps=4, pool_cycles_per_ifm_bit=0.5,
-                              ofm_ublock_width=2, ofm_ublock_depth=8, ofm_cycles_per_element=0.5)
+                              ofm_ublock_width=2, ofm_ublock_depth=8, ofm_cycles_per_element=0.5,
+                              ofm_block_max_height=32, ofm_block_max_width=64, ofm_block_max_depth=128)
     hw = dataclasses.replace(hw, compute=arr)
     graph = graph_with_pool()
     costs = S.systolic_costs(graph, hw)
