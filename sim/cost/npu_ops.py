@@ -86,16 +86,40 @@ def pool_cycles(lp: Loops, ifm_bits: int, ofm_bits: int, arr: SystolicArray, mem
 # cycles per element over the OFM elements (depth rounded up to the 16-deep NHCWB16 brick; the
 # graph output is not rounded) at the rate of its output table (outputCycles[5] advanced
 # add/sub for the int8 SUB, [1] int32 binary, [0] int32 unary). The two reductions are MAC ops
-# (`mac_op_cycles`). Not modelled: the command-issue limit of passes whose constant operand
-# sits in flash, the flash read of the LUT, and the broadcast ADD Vela adds.
-INT32_ROW_BINARY_PASSES = 2 + 1 + 1 + 1 + 3 * 5  # SUB, SUB, SHL, MUL, ADD, 3 x (MUL, SUB, MUL, MUL, ADD)
+# (`mac_op_cycles`); the per-row int32 passes also meet regor's command-issue limit, which binds
+# where a constant operand sits in slow off-chip memory (`row_pass_cycles`). Not modelled: the
+# flash read that bounds the exponentials' shift, and the broadcast ADD Vela adds.
+# the 20 int32 binary passes on one element per row: half take a constant scalar operand (SUB from
+# headroom_offset, SUB one, MUL by -32/17, ADD 48/17, and per round SUB from F2_one, MUL by four),
+# which Vela places with the other constants (the off-chip memory here); the rest read the scratchpad
+ROW_PASSES_WITH_CONSTANT = 2 + 2 + 3 * 2
+ROW_PASSES_WITHOUT_CONSTANT = 1 + 3 * 3  # SHL, and per round MUL, MUL, ADD
+INT32_BYTES = 4
 NHCWB16_DEPTH = 16  # regor EstimateElementwiseCycles: Shape::RoundAway(ofm, (1, 1, 1, 16)) for NHCWB16
 REDUCE_STEP_CYCLES = 4  # regor EstimateMacCyclesPerBlock ReduceSum: max(cyclesWb, 4 x micro-blocks WH), cyclesWb = 4 x ublock depth
 
 
-def softmax_cycles(rows: int, depth: int, arr: SystolicArray, mem: Memory) -> int:
+def row_pass_cycles(rows: int, rate: float, arr: SystolicArray, mem: Memory, operand: Memory) -> int:
+    """An int32 elementwise pass over one element per row (regor EstimateElementwiseCycles):
+    the larger of its output cycles and its command-issue limit, (the slower of the operand
+    block's read and the OFM block's write / OFM block elements + rate) / 4 per element. A
+    scalar int32 operand is read in whole bursts of the off-chip memory, out of a run of
+    `ofm_ublock_depth` int32 values (regor EstimateMemoryTransfer, NHWC read)."""
+    elements = rows * NHCWB16_DEPTH
+    block = arr.ofm_ublock_height * arr.ofm_ublock_width * arr.ofm_ublock_depth * _ceil(
+        min(rows, arr.ofm_block_max_width), arr.ofm_ublock_width)
+    burst = max(operand.burst_bytes, 1)
+    read = INT32_BYTES * burst // min(burst, INT32_BYTES * arr.ofm_ublock_depth)
+    blk = max(block_cycles(operand.read_latency_cycles, read, operand),
+              block_cycles(mem.write_latency_cycles, INT32_BYTES, mem))
+    cmd = math.ceil((blk / block + rate) / CMD_ISSUE_DIVISOR * elements)
+    return max(math.ceil(rate * elements), cmd)
+
+
+def softmax_cycles(rows: int, depth: int, arr: SystolicArray, mem: Memory, constants: Memory) -> int:
     """Cycles of an int8 softmax over `rows` rows of `depth` logits on a part with
-    `softmax_lowering: ethos-u` (the passes above)."""
+    `softmax_lowering: ethos-u` (the passes above); `constants` is the memory holding
+    constant tensors."""
     brick = _ceil(depth, NHCWB16_DEPTH) * NHCWB16_DEPTH
     per_row = rows * NHCWB16_DEPTH  # a one-element row fills one brick
     # pass 0: the row max, a pooling of a 1 x depth kernel over int8 into one element per row
@@ -113,7 +137,9 @@ def softmax_cycles(rows: int, depth: int, arr: SystolicArray, mem: Memory) -> in
     cycles += mac_op_cycles(mac, out, 1, block_cycles(mem.read_latency_cycles, rows * depth * 4, mem),
                             block_cycles(mem.write_latency_cycles, rows * 4, mem))
     cycles += math.ceil(arr.unary32_cycles_per_element * per_row)  # CLZ
-    cycles += INT32_ROW_BINARY_PASSES * math.ceil(arr.elementwise32_cycles_per_element * per_row)
+    rate = arr.elementwise32_cycles_per_element
+    cycles += ROW_PASSES_WITH_CONSTANT * row_pass_cycles(rows, rate, arr, mem, constants)
+    cycles += ROW_PASSES_WITHOUT_CONSTANT * row_pass_cycles(rows, rate, arr, mem, mem)
     cycles += math.ceil(arr.elementwise32_cycles_per_element * rows * brick)  # MUL of the row by 1 / sum
     cycles += math.ceil(arr.elementwise32_cycles_per_element * rows * depth)  # ASR into the int8 output
     return int(cycles)

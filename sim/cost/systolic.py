@@ -114,7 +114,7 @@ def lower(graph: Graph, hw: Hardware) -> Lowered:
         place = placement_of(op, hw)
         places.append(place)
         layers[op.index] = _layer_vector(graph, op, "postproc" if (place == "cpu" and hw.cpu is None) else place,
-                                         hw.compute, hw.scratchpad)
+                                         hw.compute, hw.scratchpad, hw.offchip)
         acts = [root(t.name) for t in graph.activations_in(op)][:MAX_INPUTS]
         for j, name in enumerate(dict.fromkeys(acts)):
             op_in[op.index, j] = ids.get(name, -1)
@@ -122,7 +122,8 @@ def lower(graph: Graph, hw: Hardware) -> Lowered:
     return Lowered(layers, op_in, op_out, tensors, tuple(places))
 
 
-def _layer_vector(graph: Graph, op: Op, place: str, arr: SystolicArray, mem: Memory) -> np.ndarray:
+def _layer_vector(graph: Graph, op: Op, place: str, arr: SystolicArray, mem: Memory,
+                  constants: Memory | None) -> np.ndarray:
     kind = {"mac": KIND_MAC, "postproc": KIND_POSTPROC, "free": KIND_FREE, "cpu": KIND_CPU}[place]
     rate = arr.elementwise_cycles_per_element if op.op_type in ("ADD", "SUB") else arr.ofm_cycles_per_element
     ifm, ofm = graph.ifm(op), graph.ofm(op)
@@ -143,7 +144,7 @@ def _layer_vector(graph: Graph, op: Op, place: str, arr: SystolicArray, mem: Mem
         v[L_PP_CYCLES] = pool_cycles(lp, 8 * ifm.itemsize, 8 * ofm.itemsize, arr, mem)
     if kind == KIND_POSTPROC and op.op_type == "SOFTMAX" and arr.softmax_lowering == "ethos-u" and ifm.itemsize == 1:
         depth = ifm.shape[-1] if ifm.shape else 1
-        v[L_PP_CYCLES] = softmax_cycles(max(1, ifm.size // max(depth, 1)), depth, arr, mem)
+        v[L_PP_CYCLES] = softmax_cycles(max(1, ifm.size // max(depth, 1)), depth, arr, mem, constants or mem)
     if arr.weight_encoding == "ethos-u" and kind == KIND_MAC:
         encoded = layer_weight_bytes(graph, op)
         if encoded is not None:  # streamed and buffered encoded; a tile takes its share (encoded_share)

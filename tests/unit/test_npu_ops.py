@@ -7,7 +7,7 @@ import dataclasses
 
 from sim.api import load_hardware
 from sim.cost import systolic as S
-from sim.cost.npu_ops import pool_cycles, softmax_cycles
+from sim.cost.npu_ops import pool_cycles, row_pass_cycles, softmax_cycles
 from sim.graph.loops import Loops
 from sim.mapping import tiling as T
 from tests.conftest import tiny_systolic
@@ -54,8 +54,15 @@ def test_softmax_cycles_by_pass() -> None:
     # 1 row of 12 logits. Row max: taps 8 + 4 -> 48, plus a delay of 2 per sub-kernel (one micro-block) = 52;
     # limit 53 / 4 = 13.25; IFM 9 B -> 33, OFM -> 32: 65 + 65 = 130. SUB 1.5 x 16 = 24; ASR 1.25 x 16 = 20.
     # Row sum: 4 x 8 + 2 = 34, limit 8.75, IFM 48 B -> 38, OFM -> 32: 42 + 70 = 112. CLZ 0.75 x 16 = 12;
-    # 20 int32 passes x 1.25 x 16 = 400; MUL 20; ASR to the int8 output 1.25 x 12 = 15
-    assert softmax_cycles(1, 12, u55(), sram()) == 130 + 24 + 20 + 112 + 12 + 400 + 20 + 15
+    # 20 int32 passes at 1.25 x 16 = 20, of which the 10 with a constant in flash meet the command-issue limit:
+    # flash read 64 + (4 B in 128 B bursts out of a 32 B run: 16 B) / 1 B/cycle = 80; (80 / 16 + 1.25) / 4 x 16
+    # = 25 (from SRAM: (32 / 16 + 1.25) / 4 x 16 = 13 < 20); MUL 20; ASR to the int8 output 1.25 x 12 = 15
+    flash = load_hardware("ethos-u55-128").offchip
+    assert softmax_cycles(1, 12, u55(), sram(), flash) == 130 + 24 + 20 + 112 + 12 + 10 * 25 + 10 * 20 + 20 + 15
+
+
+def test_row_pass_cycles_from_sram_are_output_bound() -> None:
+    assert row_pass_cycles(1, 1.25, u55(), sram(), sram()) == 20
 
 
 def graph_with_pool():
