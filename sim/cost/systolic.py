@@ -335,9 +335,26 @@ def evaluate_points(graph: Graph, base_hw: Hardware, points: dict[str, np.ndarra
     hwf = np.tile(hwf0, (count, 1))
     hwi[:, K.H_ROWS], hwi[:, K.H_COLS], hwf[:, K.F_DRAM_BW] = rows, cols, bw
     hwf[:, K.F_E_STATIC] = static_mw(base_hw) * (1 / clock) * 1e9
-    out = _price_points_memo(low, hwi, hwf, sram_b, choice_array(base_hw, dataflow, objective),
-                             clock if objective == "energy" else None)
+    choice, clk = choice_array(base_hw, dataflow, objective), clock if objective == "energy" else None
+    if off is not None and base_hw.compute.softmax_lowering != "none" and len(np.unique(bw)) > 1:
+        # the lowered softmax reads constants from the off-chip memory: its cycles follow that
+        # memory's bandwidth, so each bandwidth is lowered on its own (points grouped by it)
+        out = np.zeros((count, len(graph.ops), OUT_FIELDS), dtype=np.int64)
+        key = f"memories.{off.name}.bandwidth_bytes_per_cycle"
+        for b in np.unique(bw):
+            at = np.flatnonzero(bw == b)
+            low_b = lower(graph, load_hardware_with(base_hw, {key: float(b)}))
+            out[at] = _price_points_memo(low_b, hwi[at], hwf[at], sram_b[at], choice,
+                                         clk[at] if clk is not None else None)
+    else:
+        out = _price_points_memo(low, hwi, hwf, sram_b, choice, clk)
     return _summaries(graph, base_hw, low, out, points, clock, rows, cols, sram_b, bw)
+
+
+def load_hardware_with(hw: Hardware, overrides: dict[str, float]) -> Hardware:
+    """`hw` with `--set` style overrides (the spec loader checks them)."""
+    from sim.spec.load import load_hardware
+    return load_hardware(hw, overrides)
 
 
 def _price_points_memo(low: Lowered, hwi: np.ndarray, hwf: np.ndarray, sram: np.ndarray, choice: np.ndarray,
