@@ -458,6 +458,57 @@ def count_legal(lay: LayerTuple, n: int, oh: int, ow: int, ks: np.ndarray, cs: n
 
 
 @njit(cache=True)
+def term_tables(lt: LayerTuple, ks: np.ndarray, cs: np.ndarray, rows: int, cols: int,
+                db: int) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int, int, int]]:
+    """K- and C-tile terms once per size (performance trick), and their smallest factors
+    (`pixel_floor`)."""
+    cts = np.empty((cs.shape[0], 3), dtype=np.int64)
+    for j in range(cs.shape[0]):
+        cts[j, 0], cts[j, 1], cts[j, 2] = c_terms(lt, cs[j], rows, cols, db)
+    kts = np.empty((ks.shape[0], 7), dtype=np.int64)
+    for j in range(ks.shape[0]):
+        kts[j, 0], kts[j, 1], kts[j, 2], kts[j, 3], kts[j, 4], kts[j, 5], kts[j, 6] = k_terms(lt, ks[j], rows, cols, db)
+    floors = (kts[:, KT_FOLD_C].min(), kts[:, KT_H].min(), kts[:, KT_DWF].min(), cts[:, CT_FOLD_R].min(),
+              cts[:, CT_H].min())
+    return kts, cts, floors
+
+
+@njit(cache=True)
+def fewest_cycles_tiling(lay: np.ndarray, hwi: np.ndarray, choice: np.ndarray, best: np.ndarray) -> int:
+    """The smallest working set (nothing kept) of the tilings that reach the layer's fewest
+    compute cycles over the allowed dataflows, with no capacity limit; `best` gets its
+    (dataflow, n, oh, ow, k, c). It depends on the array alone, not on the bandwidth or the
+    scratchpad size, so residency built on it stays put when those vary."""
+    lt = layer_tuple(lay)
+    rows, cols, db = hwi[H_ROWS], hwi[H_COLS], hwi[H_DB]
+    b_cycles, b_ws = 1 << 62, 1 << 62
+    for df in range(3):
+        if not choice[df]:
+            continue
+        k_al, c_al = alignments(df, rows, cols, lay[L_KH], lay[L_KW], lay[L_DW])
+        ks, cs = tile_sizes(lay[L_K], k_al)[::-1], tile_sizes(lay[L_C], c_al)[::-1]
+        kts, cts, floors = term_tables(lt, ks, cs, rows, cols, db)
+        for n in tile_sizes(lay[L_N], 1)[::-1]:
+            for oh in tile_sizes(lay[L_OH], 1)[::-1]:
+                for ow in tile_sizes(lay[L_OW], 1)[::-1]:
+                    pt = pixel_terms(lt, (n, oh, ow, 1, 1), rows, cols, db)
+                    if pixel_floor(lt, pt, floors, df, rows, cols, db) > b_cycles:
+                        continue
+                    for i in range(ks.shape[0]):
+                        kt = (kts[i, 0], kts[i, 1], kts[i, 2], kts[i, 3], kts[i, 4], kts[i, 5], kts[i, 6])
+                        for j in range(cs.shape[0]):
+                            cycles = compute_from_terms(lt, pt, kt, (cts[j, 0], cts[j, 1], cts[j, 2]), df, rows,
+                                                        cols, db)
+                            if cycles > b_cycles:
+                                continue
+                            ws = working_set_bytes(lt, (n, oh, ow, ks[i], cs[j]), df, db, 0, 0)
+                            if cycles < b_cycles or ws < b_ws:
+                                b_cycles, b_ws = cycles, ws
+                                best[0], best[1], best[2], best[3], best[4], best[5] = df, n, oh, ow, ks[i], cs[j]
+    return b_ws
+
+
+@njit(cache=True)
 def search_tiling(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.ndarray, df: int, objective: int,
                   best_tile: np.ndarray, best: np.ndarray, bound: float = np.inf) -> int:
     """Cost every legal tiling (largest sizes first, so good tilings come early for the bound)
@@ -473,14 +524,7 @@ def search_tiling(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.nda
     k_al, c_al = alignments(df, rows, cols, lay[L_KH], lay[L_KW], lay[L_DW])
     ks, cs, ows = tile_sizes(lay[L_K], k_al)[::-1], tile_sizes(lay[L_C], c_al)[::-1], tile_sizes(lay[L_OW], 1)[::-1]
     n_costed, b1, b2, b_tiles = 0, np.inf, np.inf, 0
-    cts = np.empty((cs.shape[0], 3), dtype=np.int64)  # C- and K-tile terms, once per size (performance trick)
-    for j in range(cs.shape[0]):
-        cts[j, 0], cts[j, 1], cts[j, 2] = c_terms(lt, cs[j], rows, cols, db)
-    kts = np.empty((ks.shape[0], 7), dtype=np.int64)
-    for j in range(ks.shape[0]):
-        kts[j, 0], kts[j, 1], kts[j, 2], kts[j, 3], kts[j, 4], kts[j, 5], kts[j, 6] = k_terms(lt, ks[j], rows, cols, db)
-    floors = (kts[:, KT_FOLD_C].min(), kts[:, KT_H].min(), kts[:, KT_DWF].min(), cts[:, CT_FOLD_R].min(),
-              cts[:, CT_H].min())
+    kts, cts, floors = term_tables(lt, ks, cs, rows, cols, db)
     for n in tile_sizes(lay[L_N], 1)[::-1]:
         for oh in tile_sizes(lay[L_OH], 1)[::-1]:
             for ow in ows:
@@ -548,16 +592,21 @@ def postproc_cost(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.nda
 
 
 @njit(cache=True)
-def price_alone(layers: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, choice: np.ndarray, sram_bytes: int,
-                out: np.ndarray) -> np.ndarray:
-    """Every layer priced with the whole scratchpad to itself and nothing kept around it, into
-    `out` [L, OUT_FIELDS]. Returns each layer's working set there: the room residency must
-    leave it (`plan_residency`), so keeping a tensor never squeezes a layer off this tiling."""
+def residency_needs(layers: np.ndarray, hwi: np.ndarray, choice: np.ndarray, sram_bytes: int,
+                    fewest: np.ndarray) -> np.ndarray:
+    """The room residency must leave each layer (`plan_residency`): a MAC layer the working set
+    of its fewest-cycles tiling (`fewest_cycles_tiling`, into `fewest` [L, 6]), so a kept
+    tensor never costs it compute cycles; a post-processing layer one output row's stripe of
+    its inputs and output. Neither depends on the bandwidth, and the room left (scratchpad
+    minus need) never shrinks as the scratchpad grows."""
     need = np.zeros(layers.shape[0], dtype=np.int64)
-    alone = np.array([sram_bytes, 0, 0], dtype=np.int64)
     for i in range(layers.shape[0]):
-        price_layer(layers[i], alone, hwi, hwf, choice, out[i])
-        need[i] = out[i, O_RES + R_WORKING_SET]
+        lay = layers[i]
+        if lay[L_KIND] == KIND_MAC:
+            need[i] = min(sram_bytes, fewest_cycles_tiling(lay, hwi, choice, fewest[i]))
+        elif lay[L_KIND] == KIND_POSTPROC:
+            rows = max(1, lay[L_N] * lay[L_OH])
+            need[i] = (2 if hwi[H_DB] else 1) * ((lay[L_IFM_BYTES] + lay[L_OFM_BYTES] + rows - 1) // rows)
     return need
 
 
@@ -566,8 +615,8 @@ def plan_residency(size: np.ndarray, first: np.ndarray, last: np.ndarray, eligib
                    need: np.ndarray, sram_bytes: int, occupied: np.ndarray) -> np.ndarray:
     """Which activations stay in the scratchpad from producer to last consumer, greedily in
     production order: one stays when, at every layer it is live, the tensors already kept,
-    itself and the working set that layer has alone (`need`) fit. So a kept tensor never
-    costs a layer its preferred tiling. `occupied` gets kept bytes per layer."""
+    itself and the room that layer needs (`residency_needs`) fit. `occupied` gets kept bytes
+    per layer."""
     resident = np.zeros(size.shape[0], dtype=np.int64)
     occupied[:] = 0
     for t in np.argsort(first, kind="mergesort"):
@@ -589,7 +638,7 @@ def layer_contexts(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, te
                    need: np.ndarray, sram_bytes: int) -> np.ndarray:
     """Residency across the graph, as each layer sees it: int64 [L, 3] of (capacity = free
     scratchpad plus the layer's own kept tensors, kept ifm bytes, 1 if the ofm is kept).
-    `tensors` rows: size, first, last, eligible; `need` from `price_alone`."""
+    `tensors` rows: size, first, last, eligible; `need` from `residency_needs`."""
     n = layers.shape[0]
     occupied = np.zeros(n, dtype=np.int64)
     resident = plan_residency(tensors[:, 0], tensors[:, 1], tensors[:, 2], tensors[:, 3], need, sram_bytes,
@@ -609,45 +658,35 @@ def layer_contexts(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, te
 @njit(cache=True)
 def price_network(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tensors: np.ndarray,
                   hwi: np.ndarray, hwf: np.ndarray, choice: np.ndarray, sram_bytes: int) -> np.ndarray:
-    """Each layer alone, residency across the graph, then each layer that keeps an operand on
-    chip priced again in its context, for one hardware point. `choice`: allow ws, is, os,
-    objective. Returns int64 [L, OUT_FIELDS]. A MAC layer keeping nothing keeps its alone
-    row: residency left it at least that row's working set, so the same tiling still wins."""
-    out = np.zeros((layers.shape[0], OUT_FIELDS), dtype=np.int64)
-    need = price_alone(layers, hwi, hwf, choice, sram_bytes, out)
+    """Residency across the graph, then the best tiling (and dataflow) of every layer in its
+    context, for one hardware point. `choice`: allow ws, is, os, objective. Returns int64
+    [L, OUT_FIELDS]."""
+    fewest = np.zeros((layers.shape[0], 6), dtype=np.int64)
+    need = residency_needs(layers, hwi, choice, sram_bytes, fewest)
     ctx = layer_contexts(layers, op_in, op_out, tensors, need, sram_bytes)
+    out = np.zeros((layers.shape[0], OUT_FIELDS), dtype=np.int64)
     for i in range(layers.shape[0]):
-        if repriced(layers[i], ctx[i]):
-            bound = alone_bound(layers[i], hwi, hwf, ctx[i], choice, out[i])
-            out[i] = 0
-            price_layer(layers[i], ctx[i], hwi, hwf, choice, out[i], bound)
+        bound = tiling_bound(layers[i], hwi, hwf, ctx[i], choice, fewest[i])
+        price_layer(layers[i], ctx[i], hwi, hwf, choice, out[i], bound)
     return out
 
 
 @njit(cache=True)
-def alone_bound(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.ndarray, choice: np.ndarray,
-                alone: np.ndarray) -> float:
-    """The latency of a MAC layer's alone tiling in its residency context: a bound the search
-    there starts from (performance trick; the alone tiling still fits, so the result is the
-    same). Infinite when it does not apply."""
-    df = alone[O_DF]
-    if lay[L_KIND] != KIND_MAC or choice[3] != 0 or df < 0 or alone[O_TILE] == 0:
+def tiling_bound(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.ndarray, choice: np.ndarray,
+                 fewest: np.ndarray) -> float:
+    """The latency of a MAC layer's fewest-cycles tiling in its context, when it fits there: a
+    bound the search starts from (performance trick; the result is the same). Infinite when
+    it does not apply."""
+    if lay[L_KIND] != KIND_MAC or choice[3] != 0 or fewest[1] == 0:
         return np.inf
     flags = np.array([ctx[0], 1 if ctx[1] > 0 else 0, ctx[2]], dtype=np.int64)
-    tile = alone[O_TILE:O_TILE + 5].copy()
+    df, tile = fewest[0], fewest[1:6].copy()
     if working_set_bytes(layer_tuple(lay), (tile[0], tile[1], tile[2], tile[3], tile[4]), df, hwi[H_DB], flags[1],
                          flags[2]) > ctx[0]:
         return np.inf
     res = np.zeros(RESULTS, dtype=np.int64)
     eval_tiling(lay, hwi, hwf, flags, tile, df, res)
     return float(res[R_LATENCY])
-
-
-@njit(cache=True)
-def repriced(lay: np.ndarray, ctx: np.ndarray) -> bool:
-    """Whether a layer's context can change its alone row: it keeps an operand on chip, or
-    it streams on the post-processing unit (cheap, so simply priced again)."""
-    return lay[L_KIND] == KIND_POSTPROC or ctx[1] > 0 or ctx[2] > 0
 
 
 @njit(cache=True)
@@ -715,7 +754,7 @@ def price_points(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tens
 @njit(cache=True, parallel=True)
 def contexts_points(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, tensors: np.ndarray,
                     hwi: np.ndarray, need: np.ndarray, sram: np.ndarray) -> np.ndarray:
-    """layer_contexts for every point (`need` [P, L] from `price_alone`), plus a 4th column:
+    """layer_contexts for every point (`need` [P, L] from `needs_points`), plus a 4th column:
     the capacity the MAC search sees, clamped to `max_working_set` (equal searches share one
     job in `evaluate_points`)."""
     p, n = hwi.shape[0], layers.shape[0]
@@ -731,16 +770,12 @@ def contexts_points(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, t
 
 
 @njit(cache=True, parallel=True)
-def clamped_capacities(layers: np.ndarray, hwi: np.ndarray, sram: np.ndarray) -> np.ndarray:
-    """[P, L]: the whole scratchpad, clamped for MAC layers to `max_working_set` with nothing
-    kept (the capacity key of a layer's alone search in `evaluate_points`)."""
-    p, n = hwi.shape[0], layers.shape[0]
-    out = np.zeros((p, n), dtype=np.int64)
-    for i in prange(p):
-        for j in range(n):
-            out[i, j] = sram[i]
-            if layers[j, L_KIND] == KIND_MAC:
-                out[i, j] = min(sram[i], max_working_set(layers[j], hwi[i], 0, 0))
+def needs_points(layers: np.ndarray, hwi: np.ndarray, choice: np.ndarray, sram: np.ndarray) -> np.ndarray:
+    """`residency_needs` for every point (rows of hwi/sram), in parallel: [P, L]."""
+    out = np.zeros((hwi.shape[0], layers.shape[0]), dtype=np.int64)
+    for i in prange(hwi.shape[0]):
+        fewest = np.zeros((layers.shape[0], 6), dtype=np.int64)
+        out[i] = residency_needs(layers, hwi[i], choice, sram[i], fewest)
     return out
 
 

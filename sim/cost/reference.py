@@ -427,10 +427,26 @@ def postproc_cost(lay, hwi, hwf, ctx, res) -> None:  # noqa: ANN001
     res[K.R_STALL] = res[K.R_LATENCY] - res[K.R_COMPUTE]
 
 
-def price_alone(layers, hwi, hwf, choice, sram_bytes: int, out):  # noqa: ANN001, ANN201
-    for i in range(len(layers)):
-        price_layer(layers[i], np.array([sram_bytes, 0, 0]), hwi, hwf, choice, out[i])
-    return np.array([out[i][K.O_RES + K.R_WORKING_SET] for i in range(len(layers))], dtype=np.int64)
+def fewest_cycles_working_set(lay, hwi, choice) -> int:  # noqa: ANN001
+    """Every tiling of every allowed dataflow enumerated with no capacity limit: the smallest
+    working set among those with the fewest compute cycles."""
+    lt = layer_tuple(lay)
+    rows, cols, db = int(hwi[K.H_ROWS]), int(hwi[K.H_COLS]), int(hwi[K.H_DB])
+    keys = [(compute_cycles(lt, t.as_tuple(), df, rows, cols, db), working_set_bytes(lt, t.as_tuple(), df, db, 0, 0))
+            for df in range(3) if choice[df]
+            for t in T.enumerate_tilings(np.asarray(lay), df, rows, cols, 1 << 62, bool(db), False, False)]
+    return min(keys)[1]
+
+
+def residency_needs(layers, hwi, choice, sram_bytes: int):  # noqa: ANN001, ANN201
+    need = np.zeros(len(layers), dtype=np.int64)
+    for i, lay in enumerate(layers):
+        if lay[L_KIND] == T.KIND_MAC:
+            need[i] = min(sram_bytes, fewest_cycles_working_set(lay, hwi, choice))
+        elif lay[L_KIND] == T.KIND_POSTPROC:
+            one_row = math.ceil((lay[L_IFM_BYTES] + lay[L_OFM_BYTES]) / max(1, lay[L_N] * lay[L_OH]))
+            need[i] = (2 if hwi[K.H_DB] else 1) * one_row
+    return need
 
 
 def plan_residency(size, first, last, eligible, need, sram_bytes: int, occupied):  # noqa: ANN001, ANN201
@@ -451,21 +467,11 @@ def plan_residency(size, first, last, eligible, need, sram_bytes: int, occupied)
 
 
 def price_network(layers, op_in, op_out, tensors, hwi, hwf, choice, sram_bytes: int):  # noqa: ANN001, ANN201
-    """Every layer priced alone, then every layer again in its residency context (the kernel
-    keeps the alone row where nothing is kept: a test checks that shortcut against this)."""
-    alone = np.zeros((len(layers), K.OUT_FIELDS), dtype=np.int64)
-    need = price_alone(layers, hwi, hwf, choice, sram_bytes, alone)
-    ctx = layer_contexts(layers, op_in, op_out, tensors, need, sram_bytes)
+    ctx = layer_contexts(layers, op_in, op_out, tensors, residency_needs(layers, hwi, choice, sram_bytes), sram_bytes)
     out = np.zeros((len(layers), K.OUT_FIELDS), dtype=np.int64)
     for i in range(len(layers)):
         price_layer(layers[i], ctx[i], hwi, hwf, choice, out[i])
-        if not repriced(layers[i], ctx[i]):
-            out[i, K.O_COSTED] = alone[i, K.O_COSTED]  # the kernel reports the search it ran
     return out
-
-
-def repriced(lay, ctx) -> bool:  # noqa: ANN001
-    return lay[L_KIND] == T.KIND_POSTPROC or ctx[1] > 0 or ctx[2] > 0
 
 
 def layer_contexts(layers, op_in, op_out, tensors, need, sram_bytes: int):  # noqa: ANN001, ANN201
@@ -527,9 +533,8 @@ def contexts_points(layers, op_in, op_out, tensors, hwi, need, sram):  # noqa: A
     return out
 
 
-def clamped_capacities(layers, hwi, sram):  # noqa: ANN001, ANN201
-    return np.array([[min(sram[p], max_working_set(layers[i], hwi[p], 0, 0)) if layers[i][L_KIND] == T.KIND_MAC
-                      else sram[p] for i in range(len(layers))] for p in range(len(hwi))], dtype=np.int64)
+def needs_points(layers, hwi, choice, sram):  # noqa: ANN001, ANN201
+    return np.array([residency_needs(layers, hwi[p], choice, sram[p]) for p in range(len(hwi))], dtype=np.int64)
 
 
 def search_jobs(layers, job_layer, job_hwi, job_hwf, job_ctx, choice):  # noqa: ANN001, ANN201

@@ -359,24 +359,17 @@ def load_hardware_with(hw: Hardware, overrides: dict[str, float]) -> Hardware:
 
 def _price_points_memo(low: Lowered, hwi: np.ndarray, hwf: np.ndarray, sram: np.ndarray, choice: np.ndarray,
                        clock: np.ndarray | None) -> np.ndarray:
-    """`price_points`, with every distinct per-layer search run once (performance trick).
-
-    Two passes as `price_network` makes them: every layer alone (its working set is the room
-    residency leaves it), then the layers that keep an operand on chip in their context."""
+    """`price_points`, with every distinct per-layer search run once (performance trick):
+    residency per point, then each MAC layer's search shared by the points with its key."""
     p, n = hwi.shape[0], low.layers.shape[0]
-    alone = np.zeros((p, n, 4), dtype=np.int64)
-    alone[:, :, 0] = sram[:, None]
-    alone[:, :, 3] = K.clamped_capacities(low.layers, hwi, sram)
+    need = K.needs_points(low.layers, hwi, choice, sram)
+    ctxs = K.contexts_points(low.layers, low.op_in, low.op_out, low.tensors, hwi, need, sram)
     out = np.zeros((p, n, OUT_FIELDS), dtype=np.int64)
     out[:, :, O_DF] = -1
-    K.postproc_points(low.layers, alone, hwi, hwf, out)
-    macs = low.layers[:, L_KIND] == KIND_MAC
-    _search_memo(low, hwi, hwf, alone, choice, clock, np.broadcast_to(macs, (p, n)), out)
-    need = np.ascontiguousarray(out[:, :, O_RES + K.R_WORKING_SET])
-    ctxs = K.contexts_points(low.layers, low.op_in, low.op_out, low.tensors, hwi, need, sram)
     out[:, :, O_IFM_RES], out[:, :, O_OFM_RES] = ctxs[:, :, 1], ctxs[:, :, 2]
     K.postproc_points(low.layers, ctxs, hwi, hwf, out)
-    _search_memo(low, hwi, hwf, ctxs, choice, clock, macs & ((ctxs[:, :, 1] > 0) | (ctxs[:, :, 2] > 0)), out)
+    macs = low.layers[:, L_KIND] == KIND_MAC
+    _search_memo(low, hwi, hwf, ctxs, choice, clock, np.broadcast_to(macs, (p, n)), out)
     return out
 
 

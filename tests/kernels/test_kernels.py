@@ -148,6 +148,19 @@ def test_search_tiling(lay, hw, df, objective, ifm_res, ofm_res, capacity) -> No
         assert list(bt) == [0] * 5
 
 
+@given(layers(max_dim=6, max_ch=20), hardware(), st.lists(st.integers(0, 1), min_size=3, max_size=3))
+def test_fewest_cycles_tiling(lay, hw, allowed) -> None:  # noqa: ANN001
+    hwi, _ = hw
+    choice = np.array(allowed + [0], dtype=np.int64)
+    if not any(allowed):
+        return
+    best = np.zeros(6, dtype=np.int64)
+    assert K.fewest_cycles_tiling(lay, hwi, choice, best) == R.fewest_cycles_working_set(lay, hwi, choice)
+    lt, tile = T.layer_tuple(lay), tuple(int(x) for x in best[1:])
+    assert K.working_set_bytes(lt, tile, int(best[0]), int(hwi[K.H_DB]), 0, 0) == R.fewest_cycles_working_set(lay, hwi,
+                                                                                                             choice)
+
+
 @given(layers(), hardware(), st.integers(0, 64), st.integers(0, 1), st.integers(1, 5000))
 def test_postproc_cost(lay, hw, ifm_kept, ofm_res, capacity) -> None:  # noqa: ANN001
     hwi, hwf = hw
@@ -223,15 +236,11 @@ def test_batch_kernels(srams, rows, cols, bw, objective) -> None:  # noqa: ANN00
     hwi, hwf, sram = np.tile(hwi0, (p, 1)), np.tile(hwf0, (p, 1)), np.array(srams, dtype=np.int64)
     choice = S.choice_array(hw, "best", objective)
     args = (low.layers, low.op_in, low.op_out, low.tensors)
-    alone_k, alone_r = (np.zeros((p, len(low.layers), K.OUT_FIELDS), dtype=np.int64) for _ in range(2))
-    need = np.array([K.price_alone(low.layers, hwi0, hwf0, choice, s, alone_k[i]) for i, s in enumerate(srams)])
-    assert need.tolist() == [R.price_alone(low.layers, hwi0, hwf0, choice, s, alone_r[i]).tolist()
-                             for i, s in enumerate(srams)]
-    assert alone_k.tolist() == alone_r.tolist()
+    need = K.needs_points(low.layers, hwi, choice, sram)
+    assert need.tolist() == R.needs_points(low.layers, hwi, choice, sram).tolist()
     assert K.layer_contexts(*args, need[0], srams[0]).tolist() == R.layer_contexts(*args, need[0], srams[0]).tolist()
     ctxs = K.contexts_points(*args, hwi, need, sram)
     assert ctxs.tolist() == R.contexts_points(*args, hwi, need, sram).tolist()
-    assert K.clamped_capacities(low.layers, hwi, sram).tolist() == R.clamped_capacities(low.layers, hwi, sram).tolist()
     assert K.price_points(*args, hwi, hwf, choice, sram).tolist() == R.price_points(*args, hwi, hwf, choice,
                                                                                     sram).tolist()
     jobs = np.array([i for i in range(len(low.layers)) if low.layers[i, T.L_KIND] == T.KIND_MAC], dtype=np.int64)

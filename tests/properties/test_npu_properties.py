@@ -4,7 +4,7 @@ monotonicity in scratchpad size and DRAM bandwidth, determinism."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.api import simulate
@@ -98,9 +98,10 @@ def test_more_bandwidth_never_raises_layer_latency(lay, hw, df, bw, factor, capa
     assert latency[1] <= latency[0]
 
 
-@settings(max_examples=10)
+@settings(max_examples=25)
 @given(st.sampled_from([0.5, 1.0, 2.0, 4.0]), st.sampled_from([1.0, 1.5, 4.0]), st.integers(1024, 1 << 16),
        st.sampled_from(["ws", "best"]))
+@example(0.5, 4.0, 4832, "ws")  # residency reserved bandwidth-dependent tilings once: 5,094 -> 5,364 cycles
 def test_more_bandwidth_never_raises_model_latency(bw, factor, sram, dataflow) -> None:  # noqa: ANN001
     graph = tiny_cnn()
     slow = simulate(graph, tiny_systolic(sram=sram, dram_bw=bw), dataflow=dataflow)
