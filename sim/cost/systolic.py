@@ -362,13 +362,15 @@ def _price_points_memo(low: Lowered, hwi: np.ndarray, hwf: np.ndarray, sram: np.
     """`price_points`, with every distinct per-layer search run once (performance trick):
     residency per point, then each MAC layer's search shared by the points with its key."""
     p, n = hwi.shape[0], low.layers.shape[0]
-    need = K.needs_points(low.layers, hwi, choice, sram)
+    macs = low.layers[:, L_KIND] == KIND_MAC
+    shapes, inverse = np.unique(hwi, axis=0, return_inverse=True)  # needs depend on the array, not the point
+    need = K.needs_points(low.layers, shapes, choice, np.full(len(shapes), 1 << 62, dtype=np.int64))[inverse.ravel()]
+    need[:, macs] = np.minimum(need[:, macs], sram[:, None])  # as residency_needs caps them
     ctxs = K.contexts_points(low.layers, low.op_in, low.op_out, low.tensors, hwi, need, sram)
     out = np.zeros((p, n, OUT_FIELDS), dtype=np.int64)
     out[:, :, O_DF] = -1
     out[:, :, O_IFM_RES], out[:, :, O_OFM_RES] = ctxs[:, :, 1], ctxs[:, :, 2]
     K.postproc_points(low.layers, ctxs, hwi, hwf, out)
-    macs = low.layers[:, L_KIND] == KIND_MAC
     _search_memo(low, hwi, hwf, ctxs, choice, clock, np.broadcast_to(macs, (p, n)), out)
     return out
 
