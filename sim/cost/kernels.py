@@ -603,11 +603,21 @@ def residency_needs(layers: np.ndarray, hwi: np.ndarray, choice: np.ndarray, sra
     for i in range(layers.shape[0]):
         lay = layers[i]
         if lay[L_KIND] == KIND_MAC:
-            need[i] = min(sram_bytes, fewest_cycles_tiling(lay, hwi, choice, fewest[i]))
+            need[i] = fewest_cycles_tiling(lay, hwi, choice, fewest[i])
         elif lay[L_KIND] == KIND_POSTPROC:
             rows = max(1, lay[L_N] * lay[L_OH])
             need[i] = (2 if hwi[H_DB] else 1) * ((lay[L_IFM_BYTES] + lay[L_OFM_BYTES] + rows - 1) // rows)
-    return need
+    return capped_needs(layers, need, sram_bytes)
+
+
+@njit(cache=True)
+def capped_needs(layers: np.ndarray, need: np.ndarray, sram_bytes: int) -> np.ndarray:
+    """`need` with every MAC layer's capped at the scratchpad (no tiling can ask for more)."""
+    out = need.copy()
+    for i in range(layers.shape[0]):
+        if layers[i, L_KIND] == KIND_MAC:
+            out[i] = min(sram_bytes, need[i])
+    return out
 
 
 @njit(cache=True)
@@ -770,12 +780,17 @@ def contexts_points(layers: np.ndarray, op_in: np.ndarray, op_out: np.ndarray, t
 
 
 @njit(cache=True, parallel=True)
-def needs_points(layers: np.ndarray, hwi: np.ndarray, choice: np.ndarray, sram: np.ndarray) -> np.ndarray:
-    """`residency_needs` for every point (rows of hwi/sram), in parallel: [P, L]."""
-    out = np.zeros((hwi.shape[0], layers.shape[0]), dtype=np.int64)
-    for i in prange(hwi.shape[0]):
+def needs_points(layers: np.ndarray, shapes: np.ndarray, shape_of: np.ndarray, choice: np.ndarray,
+                 sram: np.ndarray) -> np.ndarray:
+    """`residency_needs` for every point, [P, L]: searched once per distinct array (`shapes`,
+    rows of hwi; point i has `shapes[shape_of[i]]`), since only the cap depends on the point."""
+    per_shape = np.zeros((shapes.shape[0], layers.shape[0]), dtype=np.int64)
+    for s in prange(shapes.shape[0]):
         fewest = np.zeros((layers.shape[0], 6), dtype=np.int64)
-        out[i] = residency_needs(layers, hwi[i], choice, sram[i], fewest)
+        per_shape[s] = residency_needs(layers, shapes[s], choice, 1 << 62, fewest)
+    out = np.zeros((shape_of.shape[0], layers.shape[0]), dtype=np.int64)
+    for i in prange(shape_of.shape[0]):
+        out[i] = capped_needs(layers, per_shape[shape_of[i]], sram[i])
     return out
 
 

@@ -533,8 +533,9 @@ def contexts_points(layers, op_in, op_out, tensors, hwi, need, sram):  # noqa: A
     return out
 
 
-def needs_points(layers, hwi, choice, sram):  # noqa: ANN001, ANN201
-    return np.array([residency_needs(layers, hwi[p], choice, sram[p]) for p in range(len(hwi))], dtype=np.int64)
+def needs_points(layers, shapes, shape_of, choice, sram):  # noqa: ANN001, ANN201
+    return np.array([residency_needs(layers, shapes[shape_of[p]], choice, sram[p]) for p in range(len(shape_of))],
+                    dtype=np.int64)
 
 
 def search_jobs(layers, job_layer, job_hwi, job_hwf, job_ctx, choice):  # noqa: ANN001, ANN201

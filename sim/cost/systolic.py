@@ -362,22 +362,20 @@ def _price_points_memo(low: Lowered, hwi: np.ndarray, hwf: np.ndarray, sram: np.
     """`price_points`, with every distinct per-layer search run once (performance trick):
     residency per point, then each MAC layer's search shared by the points with its key."""
     p, n = hwi.shape[0], low.layers.shape[0]
-    macs = low.layers[:, L_KIND] == KIND_MAC
-    shapes, inverse = np.unique(hwi, axis=0, return_inverse=True)  # needs depend on the array, not the point
-    need = K.needs_points(low.layers, shapes, choice, np.full(len(shapes), 1 << 62, dtype=np.int64))[inverse.ravel()]
-    need[:, macs] = np.minimum(need[:, macs], sram[:, None])  # as residency_needs caps them
+    shapes, shape_of = np.unique(hwi, axis=0, return_inverse=True)
+    need = K.needs_points(low.layers, shapes, shape_of.ravel(), choice, sram)
     ctxs = K.contexts_points(low.layers, low.op_in, low.op_out, low.tensors, hwi, need, sram)
     out = np.zeros((p, n, OUT_FIELDS), dtype=np.int64)
     out[:, :, O_DF] = -1
     out[:, :, O_IFM_RES], out[:, :, O_OFM_RES] = ctxs[:, :, 1], ctxs[:, :, 2]
     K.postproc_points(low.layers, ctxs, hwi, hwf, out)
-    _search_memo(low, hwi, hwf, ctxs, choice, clock, np.broadcast_to(macs, (p, n)), out)
+    _search_memo(low, hwi, hwf, ctxs, choice, clock, out)
     return out
 
 
 def _search_memo(low: Lowered, hwi: np.ndarray, hwf: np.ndarray, ctxs: np.ndarray, choice: np.ndarray,
-                 clock: np.ndarray | None, todo: np.ndarray, out: np.ndarray) -> None:
-    """The best tiling of every MAC layer at the points `todo` [P, L] marks, into `out`.
+                 clock: np.ndarray | None, out: np.ndarray) -> None:
+    """The best tiling of every MAC layer at every point, into `out`.
 
     A MAC layer's search depends on the array shape, the DRAM bandwidth, what is kept on chip
     around it and its capacity, and on nothing else that a sweep varies (the clock only under
@@ -385,23 +383,22 @@ def _search_memo(low: Lowered, hwi: np.ndarray, hwf: np.ndarray, ctxs: np.ndarra
     clamped there (`ctxs[..., 3]`). Points sharing that key share the search result exactly."""
     extra = [clock.view(np.int64)] if clock is not None else []
     job_layer, job_point, job_ctx, scatter = [], [], [], []
-    for i in np.flatnonzero(todo.any(axis=0)):
-        pts = np.flatnonzero(todo[:, i])
-        c = ctxs[pts, i]
-        key = np.column_stack([hwi[pts, K.H_ROWS], hwi[pts, K.H_COLS], c[:, 3], (c[:, 1] > 0).astype(np.int64),
-                               c[:, 2], hwf[pts, K.F_DRAM_BW].view(np.int64)] + [e[pts] for e in extra])
+    for i in np.flatnonzero(low.layers[:, L_KIND] == KIND_MAC):
+        c = ctxs[:, i]
+        key = np.column_stack([hwi[:, K.H_ROWS], hwi[:, K.H_COLS], c[:, 3], (c[:, 1] > 0).astype(np.int64), c[:, 2],
+                               hwf[:, K.F_DRAM_BW].view(np.int64)] + extra)
         _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        scatter.append((i, pts, len(job_layer), inverse.reshape(-1)))
+        scatter.append((i, len(job_layer), inverse.reshape(-1)))
         job_layer += [i] * len(first)
-        job_point.append(pts[first])
+        job_point.append(first)
         job_ctx.append(np.column_stack([c[first, 3], (c[first, 1] > 0).astype(np.int64), c[first, 2]]))
     if not job_layer:
         return
     at = np.concatenate(job_point)
     rows = K.search_jobs(low.layers, np.array(job_layer, dtype=np.int64), hwi[at], hwf[at],
                          np.ascontiguousarray(np.concatenate(job_ctx)), choice)
-    for i, pts, start, inverse in scatter:
-        out[pts, i, O_TILE:O_DF + 2] = rows[start + inverse, O_TILE:O_DF + 2]
+    for i, start, inverse in scatter:
+        out[:, i, O_TILE:O_DF + 2] = rows[start + inverse, O_TILE:O_DF + 2]
 
 
 def _summaries(graph: Graph, hw: Hardware, low: Lowered, out: np.ndarray, points: dict[str, np.ndarray],
