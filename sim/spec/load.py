@@ -25,8 +25,8 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from sim.errors import SpecError
-from sim.spec.fields import SpecBuilder, hints_of, join, key_expected, key_ok, strip_optional
-from sim.spec.model import Hardware, Memory, SystolicArray, VectorUnit
+from sim.spec.fields import SpecBuilder, hints_of, join, key_expected, key_ok, number, strip_optional
+from sim.spec.model import Hardware, Memory, SystolicArray, VectorUnit, WaitStep, wait_states_at
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,7 @@ def load_hardware(spec: str | os.PathLike[str] | Hardware,
         raise SpecError(file, "", "a mapping of hardware fields", type(raw).__name__)
     raw = apply_overrides(raw, overrides, file)
     overridden = list(parse_overrides(overrides))
+    raw = follow_clock(raw, overridden, file)
     try:
         return build(Hardware, raw, file, "")
     except SpecError as exc:
@@ -133,6 +134,51 @@ def load_hardware(spec: str | os.PathLike[str] | Hardware,
                for p in overridden):
             raise SpecError(f"--set (over {file})", exc.field, exc.expected, exc.got) from None
         raise
+
+
+def follow_clock(raw: dict[str, Any], overridden: list[str], file: str) -> dict[str, Any]:
+    """Derive what the datasheet gives per clock: `run_current_ma` from `run_current_ua_per_mhz`,
+    and each memory's `wait_states` from its `wait_state_steps` table, so a what-if at another
+    clock pays that clock's current and wait states. An explicit `--set` of the derived field
+    wins; a file whose own value disagrees with its rule at its own clock, or a clock above a
+    table's last row, is an error."""
+    memories, clock = raw.get("memories"), number(raw.get("clock_hz"))
+    if clock is None:
+        return raw
+    per_mhz = number(raw.get("run_current_ua_per_mhz"))
+    if per_mhz is not None and per_mhz > 0 and "run_current_ma" not in overridden:
+        current_ma = per_mhz * clock / 1e9
+        mine = number(raw.get("run_current_ma"))
+        rescaled = "clock_hz" in overridden or "run_current_ua_per_mhz" in overridden
+        if mine is not None and not rescaled and abs(mine - current_ma) > 0.01 * current_ma:
+            raise SpecError(file, "run_current_ma", f"{current_ma:.4g} (run_current_ua_per_mhz x clock_hz) "
+                            "or nothing", mine)
+        raw["run_current_ma"] = current_ma
+    if not isinstance(memories, dict):
+        return raw
+    for name, mem in memories.items():
+        if not isinstance(mem, dict) or not mem.get("wait_state_steps"):
+            continue
+        prefix = f"memories.{name}"
+        if f"{prefix}.wait_states" in overridden or prefix in overridden:
+            continue
+        try:
+            steps = tuple(build(WaitStep, s, file, f"{prefix}.wait_state_steps") for s in mem["wait_state_steps"])
+        except (SpecError, TypeError):
+            continue  # malformed: the full build reports it with its path
+        if [s.up_to_mhz for s in steps] != sorted({s.up_to_mhz for s in steps}):
+            continue  # out of order: Memory reports it
+        ws = wait_states_at(steps, clock)
+        where = "--set" if "clock_hz" in overridden else file
+        if ws is None:
+            raise SpecError(where, "clock_hz", f"at most {steps[-1].up_to_mhz * 1e6:g} (the last row of "
+                            f"{prefix}.wait_state_steps)", clock)
+        retabled = "clock_hz" in overridden or f"{prefix}.wait_state_steps" in overridden
+        if "wait_states" in mem and not retabled and mem["wait_states"] != ws:
+            raise SpecError(file, f"{prefix}.wait_states", f"{ws} (its wait_state_steps at clock_hz "
+                            f"{clock / 1e6:g} MHz)", mem["wait_states"])
+        mem["wait_states"] = ws
+    return raw
 
 
 # --- overrides -----------------------------------------------------------------------------

@@ -38,6 +38,20 @@ def spec_field(default: Any = None, *, check: str | None = None, choices: tuple[
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WaitStep:
+    """One row of a datasheet's flash wait-state table: `wait_states` at core clocks up to `up_to_mhz`."""
+
+    up_to_mhz: float = spec_field(required=True, check=POSITIVE, doc="highest core clock of the row, MHz")
+    wait_states: int = spec_field(required=True, check=NONNEG, doc="flash wait states up to that clock")
+
+
+def wait_states_at(steps: tuple[WaitStep, ...], clock_hz: float) -> int | None:
+    """The wait states a table gives at `clock_hz`, or None above its last row."""
+    mhz = clock_hz / 1e6
+    return next((s.wait_states for s in steps if mhz <= s.up_to_mhz * (1 + 1e-9)), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Memory:
     """One level of the hierarchy. `name` is its key under `memories:`."""
 
@@ -52,6 +66,9 @@ class Memory:
     banks: int = spec_field(1, check=POSITIVE, doc="independent banks")
     ports: int = spec_field(1, check=POSITIVE, doc="read/write ports per bank")
     wait_states: int = spec_field(0, check=NONNEG, doc="flash wait states at clock_hz")
+    wait_state_steps: tuple[WaitStep, ...] = spec_field(
+        (), doc="the datasheet's wait states vs clock, ascending; when given, wait_states follows clock_hz "
+                "(a --set clock_hz carries the right wait states)")
     cached: bool = spec_field(False, doc="reads go through a cache or flash accelerator (ART)")
     cache_bytes: int = spec_field(0, check=NONNEG,
                                   doc="data capacity of that cache/flash accelerator, bytes (0 = unknown/none)")
@@ -68,6 +85,11 @@ class Memory:
     def __post_init__(self) -> None:
         if self.size_bytes % self.banks:
             raise ValueError(f"banks: expected a divisor of size_bytes ({self.size_bytes}), got {self.banks}")
+        mhz = [s.up_to_mhz for s in self.wait_state_steps]
+        ws = [s.wait_states for s in self.wait_state_steps]
+        if mhz != sorted(set(mhz)) or ws != sorted(ws):
+            raise ValueError("wait_state_steps: expected rows in ascending up_to_mhz with non-decreasing "
+                             f"wait_states, got {list(zip(mhz, ws))}")
 
     @property
     def offchip(self) -> bool:
@@ -202,6 +224,10 @@ class Hardware:
     run_current_ma: float = spec_field(0.0, check=NONNEG,
                                        doc="MCU run-mode current at clock_hz, mA; when set, active power is "
                                            "run_current_ma x supply_voltage_v")
+    run_current_ua_per_mhz: float = spec_field(0.0, check=NONNEG,
+                                               doc="the datasheet's run-mode current per MHz, uA/MHz; when set, "
+                                                   "run_current_ma is this x clock_hz, so a --set clock_hz "
+                                                   "scales it")
     static_power_mw: float = spec_field(0.0, check=NONNEG, doc="power drawn regardless of activity, mW")
     board_current_ma: float = spec_field(0.0, check=NONNEG,
                                          doc="current the board draws from the measured supply beyond the core's "

@@ -73,3 +73,35 @@ def test_override_through_a_value_that_is_not_a_mapping_is_one_line(tmp_path: Pa
     spec.write_text("name: x\nclock_hz: 1e8\ncompute: [1]\nmemories: {sram: {kind: sram, size_bytes: 1024}}\n")
     with pytest.raises(SpecError, match="listed.yaml: compute: expected a mapping to set compute.macs_per_cycle.int8"):
         load_hardware(str(spec), ["compute.macs_per_cycle.int8=4"])
+
+
+def test_wait_states_follow_a_clock_override() -> None:
+    """The L4R5's table (one more wait state every 20 MHz) is read at the overridden clock."""
+    assert load_hardware("stm32l4r5").offchip.wait_states == 5
+    assert [load_hardware("stm32l4r5", [f"clock_hz={mhz}e6"]).offchip.wait_states
+            for mhz in (20, 21, 60, 70, 120)] == [0, 1, 2, 3, 5]
+
+
+def test_explicit_wait_states_win_over_the_table() -> None:
+    hw = load_hardware("stm32l4r5", ["clock_hz=70e6", "memories.flash.wait_states=5"])
+    assert hw.offchip.wait_states == 5
+
+
+def test_overclocking_past_the_table_is_one_line() -> None:
+    with pytest.raises(SpecError, match=r"^--set: clock_hz: expected at most 1\.2e\+08"):
+        load_hardware("stm32l4r5", ["clock_hz=200e6"])
+
+
+def test_run_current_follows_a_clock_override() -> None:
+    assert load_hardware("stm32u575").run_current_ma == pytest.approx(31.0 * 160 / 1000)
+    assert load_hardware("stm32u575", ["clock_hz=60e6"]).run_current_ma == pytest.approx(31.0 * 60 / 1000)
+    assert load_hardware("stm32u575", ["clock_hz=60e6", "run_current_ma=9"]).run_current_ma == 9
+
+
+def test_a_slower_clock_needs_fewer_cycles() -> None:
+    """The H7A3 at 40 MHz has no flash wait states (6 at 280 MHz), so it stalls less."""
+    from sim.api import simulate
+    fast = simulate("mlperf-kws", "stm32h7a3").summary.iloc[0]
+    slow = simulate("mlperf-kws", "stm32h7a3", overrides=["clock_hz=40e6"]).summary.iloc[0]
+    assert slow["latency_cycles"] < fast["latency_cycles"]
+    assert slow["stall_cycles"] < fast["stall_cycles"]
