@@ -67,7 +67,8 @@ STACKS = {"TFLM+CMSIS-NN": "cmsis-nn", "ST X-CUBE-AI/ST Edge AI": "x-cube-ai",
           "Plumerai Inference Engine": "plumerai", "microTVM": "microtvm"}
 SPECS = (("STM32L4R5", "stm32l4r5"), ("STM32H7A3", "stm32h7a3"), ("STM32U575", "stm32u575"),
          ("STM32U585", "stm32u585"), ("STM32F746", "stm32f746"), ("PSoC 62", "psoc62"),
-         ("R7FA6M4", "ra6m4"), ("nRF5340", "nrf5340"), ("EFR32MG24", "efr32mg24"))
+         ("R7FA6M4", "ra6m4"), ("nRF5340", "nrf5340"), ("EFR32MG24", "efr32mg24"),
+         ("STM32U385", "stm32u385"), ("STM32U3C5", "stm32u3c5"), ("R7FA8D1", "ra8d1"))
 PARAMS = ("op_overhead_cycles", "im2col_scale", "mac_scale", "aux_scale")
 FEW_BOARDS = 3                 # stacks on fewer boards also get leave-one-benchmark-out
 COLUMNS = ("ops", "im2col_cycles", "mac_cycles")
@@ -97,14 +98,16 @@ def select_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     cortex["spec"] = cortex["soc"].map(spec_for)
     cortex["profile"] = cortex["stack_class"].map(STACKS)
     reference = cortex["int8_reference_model"].astype(str).str.startswith("yes")
-    modelled = reference & cortex["profile"].notna() & cortex["spec"].notna()
+    core_only = cortex["accelerator"].isna() | (cortex["stack_class"] == "TFLM+vendor kernels")
+    modelled = reference & core_only & cortex["profile"].notna() & cortex["spec"].notna()
     used = cortex[modelled].copy()
     used["release"] = [release_of(st, p) for st, p in zip(used["stack"], used["profile"])]
     skipped = cortex[~modelled].copy()
     skipped["reason"] = np.select(
-        [~reference[~modelled], skipped["stack_class"] == "TFLM+vendor kernels"],
-        ["not the reference int8 model (vendor NPU, requantized graph)",
-         "MACs run on the vendor's matrix-vector accelerator (MVP), not modelled"],
+        [~reference[~modelled], skipped["stack_class"] == "TFLM+vendor kernels", ~core_only[~modelled]],
+        ["not the reference int8 model (vendor NPU, requantized graph, float)",
+         "MACs run on the vendor's matrix-vector accelerator (MVP), not modelled",
+         "the system lists an accelerator beside the core, not modelled"],
         "stack or board not modelled")
     return used.reset_index(drop=True), skipped.reset_index(drop=True)
 

@@ -1,0 +1,57 @@
+"""Smoke test of validation/mlperf_tiny/holdout.py: the published v1.1-v1.3 rows it predicts."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import ROOT, SHARED
+
+HERE = ROOT / "validation" / "mlperf_tiny"
+CALIBRATION = SHARED / "validation" / "mlperf_tiny_calibration.csv"
+
+
+def _holdout():
+    sys.path.insert(0, str(HERE))
+    spec = importlib.util.spec_from_file_location("holdout", HERE / "holdout.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def test_published_rows_carry_their_source_and_a_consistent_latency() -> None:
+    rows = pd.read_csv(HERE / "published_v1x.csv")
+    assert set(rows["round"]) == {"v1.1", "v1.2", "v1.3"}
+    assert rows["results_repo"].str.fullmatch(r"mlcommons/tiny_results_v1\.[123]").all()
+    assert rows["results_commit"].str.fullmatch(r"[0-9a-f]{40}").all()
+    assert rows["perf_path"].str.startswith("closed/").all()
+    assert np.allclose(rows["latency_ms"], 1000 / rows["throughput_inf_s"], rtol=1e-4)
+
+
+def test_novelty_labels_rows_against_the_calibration_rows() -> None:
+    ho = _holdout()
+    calib = pd.DataFrame({"profile": ["x-cube-ai", "x-cube-ai"], "spec": ["stm32l4r5", "stm32h7a3"],
+                          "release": ["7.3.0", "7.3.0"]})
+    rows = pd.DataFrame({"profile": ["x-cube-ai", "x-cube-ai", "x-cube-ai"],
+                         "spec": ["stm32l4r5", "stm32l4r5", "stm32u385"], "release": ["7.3", "9.0", "10.2"]})
+    assert ho.novelty(rows, calib) == ["rerun", "new release", "new board"]
+
+
+def test_holdout_prices_the_published_rows_of_one_stack(monkeypatch) -> None:
+    if not CALIBRATION.is_file():
+        pytest.skip(f"{CALIBRATION} not present")
+    ho = _holdout()
+    monkeypatch.setattr(ho.cal, "MODELS", SHARED / "models" / "mlperf_tiny")
+    calib, _ = ho.cal.select_rows(pd.read_csv(CALIBRATION))
+    used, skipped = ho.cal.select_rows(pd.read_csv(HERE / "published_v1x.csv"))
+    assert {"x-cube-ai", "plumerai", "microtvm", "cmsis-nn"} <= set(used["profile"])
+    assert (skipped["reason"] == "the system lists an accelerator beside the core, not modelled").any()
+    sub = used[used["submitter"] == "Krai"].reset_index(drop=True)
+    sub["novelty"] = ho.novelty(sub, calib)
+    res = ho.price(sub)
+    assert (res["predicted_ms"] > 0).all() and np.isfinite(res["abs_pct_error"]).all()
+    assert set(ho.grouped(res)["group"]) >= {"all", "x-cube-ai / rerun", "microtvm / rerun"}
