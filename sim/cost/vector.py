@@ -104,7 +104,7 @@ def profile_of(hw: Hardware, kernels: str | None = None) -> Profile:
     name = kernels or hw.kernels or "cmsis-nn"
     profiles = load_profiles()
     if name not in profiles:
-        raise SimError(f"kernels: expected one of {', '.join(profiles)}, got {name!r}")
+        raise SimError(f"{hw.name}: kernels: expected one of {', '.join(profiles)}, got {name!r}")
     return profiles[name]
 
 

@@ -216,7 +216,8 @@ class Hardware:
     clock_hz: float = spec_field(required=True, check=POSITIVE, doc="core clock, Hz")
     compute: Compute = spec_field(required=True, doc="the unit that runs the graph")
     memories: tuple[Memory, ...] = spec_field(required=True, doc="outermost first")
-    kernels: str = spec_field("", doc="software stack profile (MCU parts)")
+    kernels: str = spec_field("", doc="software stack profile (MCU parts), optionally pinned to a measured "
+                                      "release as STACK@RELEASE (e.g. x-cube-ai@10.2)")
     cpu: VectorUnit | None = spec_field(None, doc="host core for operators the NPU does not run")
     dma: Dma = spec_field(None, doc="DMA engine")
     supply_voltage_v: float = spec_field(0.0, check=NONNEG, doc="supply voltage, V")
@@ -241,8 +242,10 @@ class Hardware:
             raise ValueError("memories: expected at least one memory level, got none")
         if self.dma is None:
             object.__setattr__(self, "dma", Dma())
-        if isinstance(self.compute, VectorUnit) and self.kernels and self.kernels not in VECTOR_KERNELS:
-            raise ValueError(f"kernels: expected one of {', '.join(VECTOR_KERNELS)}, got {self.kernels!r}")
+        stack = self.kernels.partition("@")[0]
+        if isinstance(self.compute, VectorUnit) and self.kernels and stack not in VECTOR_KERNELS:
+            raise ValueError(f"kernels: expected one of {', '.join(VECTOR_KERNELS)} (optionally @RELEASE), "
+                             f"got {self.kernels!r}")
 
     @property
     def floor_power_mw(self) -> float:

@@ -55,3 +55,12 @@ def test_holdout_prices_the_published_rows_of_one_stack(monkeypatch) -> None:
     res = ho.price(sub)
     assert (res["predicted_ms"] > 0).all() and np.isfinite(res["abs_pct_error"]).all()
     assert set(ho.grouped(res)["group"]) >= {"all", "x-cube-ai / rerun", "microtvm / rerun"}
+
+
+def test_release_profiles_take_releases_measured_on_three_boards() -> None:
+    ho = _holdout()
+    rows = pd.DataFrame({"profile": ["x-cube-ai"] * 5 + ["plumerai"] * 3,
+                         "spec": ["a", "b", "c", "a", "b", "a", "b", "c"],
+                         "release": ["10.2.0", "10.2", "10.2", "9.0", "9.0", "unstated", "unstated", "unstated"]})
+    groups = ho.release_groups(rows)
+    assert list(groups) == ["x-cube-ai@10.2"] and len(groups["x-cube-ai@10.2"]) == 3

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.api import simulate
 from sim.cost import vector_kernels as vk
 from sim.cost.vector import CORE_CPI, load_profiles
+from sim.errors import SimError
 from workloads.builder import GraphBuilder
 
 
@@ -96,3 +98,19 @@ def test_board_current_adds_supply_times_current_over_the_latency_to_the_static_
     assert np.isclose(board.summary["energy_uj"].iloc[0] - base.summary["energy_uj"].iloc[0], extra_uj, rtol=1e-6)
     assert np.isclose(board.layers["energy_static_pj"].sum() - base.layers["energy_static_pj"].sum(),
                       extra_uj * 1e6, rtol=1e-6)
+
+
+def test_a_stack_pinned_to_a_release_uses_that_release_profile() -> None:
+    """`kernels: x-cube-ai@10.2` prices with the profile fitted on that release's rows, which
+    runs faster than the 7.3 stack profile (X-CUBE-AI sped up between the releases)."""
+    profiles = load_profiles()
+    assert "published_v1x.csv" in profiles["x-cube-ai@10.2"].source
+    old = simulate("mlperf-vww", "stm32l4r5", overrides=["kernels=x-cube-ai"]).summary.iloc[0]
+    new = simulate("mlperf-vww", "stm32l4r5", overrides=["kernels=x-cube-ai@10.2"]).summary.iloc[0]
+    assert new["cost_model"] == "x-cube-ai@10.2"
+    assert new["latency_cycles"] < old["latency_cycles"]
+
+
+def test_an_unmeasured_release_is_a_one_line_error_listing_the_profiles() -> None:
+    with pytest.raises(SimError, match=r"^stm32l4r5: kernels: expected one of .*x-cube-ai@10\.2.*got 'x-cube-ai@1\.0'$"):
+        simulate("mlperf-ad", "stm32l4r5", overrides=["kernels=x-cube-ai@1.0"])

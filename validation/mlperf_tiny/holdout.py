@@ -17,6 +17,12 @@ A second table repeats calibrate.py's leave-one-board-out protocol on both files
 boards per stack and release, so fewer folds extrapolate across releases. It is not the
 calibration the bundled profiles come from.
 
+Release profiles: every (stack, release) of this file measured on RELEASE_BOARDS boards or more
+gets a profile `STACK@RELEASE` (`kernels: x-cube-ai@10.2`) fitted on all its rows here, with
+its error measured by leave-one-board-out within the release. `--write-release-profiles`
+stores them in sim/cost/vector_profiles.yaml beside the stack profiles, which stay fitted on
+the shared file.
+
     EDGESIM_SHARED=/path/to/shared python validation/mlperf_tiny/holdout.py [--csv PATH]
 """
 
@@ -29,14 +35,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import calibrate as cal  # noqa: E402
 from sim.api import simulate  # noqa: E402
+from sim.cost.vector import PROFILE_FILE, load_profiles  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 HOLDOUT_CSV = HERE / "published_v1x.csv"
 TARGET_PCT = 10.0
+RELEASE_BOARDS = 3
 
 
 def release_key(release: str) -> str:
@@ -107,7 +116,52 @@ def pooled_lobo(calib: pd.DataFrame, held: pd.DataFrame) -> pd.DataFrame:
     return cal.leave_one_board_out(cal.add_parts(rows))
 
 
-def report(res: pd.DataFrame, pooled: pd.DataFrame, skipped: pd.DataFrame, csv: Path) -> str:
+def release_groups(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """`STACK@RELEASE` -> its rows, for the releases measured on RELEASE_BOARDS boards or more."""
+    keyed = rows.assign(release=rows["release"].map(release_key))
+    return {f"{stack}@{rel}": g.reset_index(drop=True) for (stack, rel), g in keyed.groupby(["profile", "release"])
+            if rel != "unstated" and g["spec"].nunique() >= RELEASE_BOARDS}
+
+
+def release_profiles(rows: pd.DataFrame) -> tuple[dict[str, dict[str, float]], pd.DataFrame]:
+    """Per release group: the parameters fitted on all its rows, and its leave-one-board-out
+    predictions (each board from the release's other boards)."""
+    fitted, folds = {}, []
+    for name, group in release_groups(rows).items():
+        data = cal.add_parts(group)
+        fitted[name] = cal.fit(data)
+        folds.append(cal.leave_one_board_out(data).assign(release_profile=name))
+    return fitted, (pd.concat(folds, ignore_index=True) if folds else pd.DataFrame())
+
+
+def release_summary(folds: pd.DataFrame, fitted: dict[str, dict[str, float]]) -> pd.DataFrame:
+    return pd.DataFrame([{"profile": name, "rows": len(g), "boards": ", ".join(sorted(g["spec"].unique())),
+                          **{k: round(v, 4) for k, v in fitted[name].items()},
+                          "lobo_median_abs_pct_error": float(np.median(g["abs_pct_error"])),
+                          "lobo_p90_abs_pct_error": float(np.percentile(g["abs_pct_error"], 90))}
+                         for name, g in folds.groupby("release_profile")])
+
+
+def write_release_profiles(fitted: dict[str, dict[str, float]], summary: pd.DataFrame, csv: Path) -> None:
+    """Add or replace the `STACK@RELEASE` entries of the profile file; the stack entries stay."""
+    raw = yaml.safe_load(PROFILE_FILE.read_text())
+    for _, r in summary.iterrows():
+        stack = r["profile"].partition("@")[0]
+        raw["profiles"][r["profile"]] = {
+            "family": raw["profiles"][stack]["family"],
+            **{k: round(v, 4) for k, v in fitted[r["profile"]].items()},
+            "calibrated": True,
+            "source": (f"fitted on {r['rows']} rows of validation/mlperf_tiny/{csv.name} (MLPerf Tiny v1.1-v1.3 "
+                       f"closed; boards: {r['boards']}) by validation/mlperf_tiny/holdout.py "
+                       f"--write-release-profiles; leave-one-board-out within the release: median "
+                       f"{r['lobo_median_abs_pct_error']:.1f}%, p90 {r['lobo_p90_abs_pct_error']:.1f}%"),
+        }
+    PROFILE_FILE.write_text(cal.PROFILE_HEADER + yaml.safe_dump(raw, sort_keys=False))
+    load_profiles.cache_clear()
+
+
+def report(res: pd.DataFrame, pooled: pd.DataFrame, releases: pd.DataFrame, skipped: pd.DataFrame,
+           csv: Path) -> str:
     lat = grouped(res)
     e = res.dropna(subset=["energy_abs_pct_error"])
     table = res[["round", "submitter", "board", "core", "profile", "release", "novelty", "clock_mhz", "benchmark",
@@ -160,6 +214,14 @@ def report(res: pd.DataFrame, pooled: pd.DataFrame, skipped: pd.DataFrame, csv: 
         "",
         cal.fmt(cal.summary(pooled)),
         "",
+        "## Release profiles (`kernels: STACK@RELEASE`)",
+        "",
+        f"Every release of this file measured on {RELEASE_BOARDS} or more boards, fitted on all its rows here",
+        "(calibrate.py's three parameters), and its error by leave-one-board-out within the release:",
+        "each board predicted from the release's other boards.",
+        "",
+        cal.fmt(releases, "{:.4g}") if len(releases) else "no release measured on enough boards",
+        "",
         "## Per row",
         "",
         cal.fmt(table.reset_index(drop=True), "{:.2f}"),
@@ -178,17 +240,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--csv", type=Path, default=HOLDOUT_CSV)
     ap.add_argument("--calibration-csv", type=Path, default=cal.CSV)
     ap.add_argument("--out", type=Path, default=HERE)
+    ap.add_argument("--write-release-profiles", action="store_true",
+                    help="store the STACK@RELEASE profiles in sim/cost/vector_profiles.yaml")
     args = ap.parse_args(argv)
     calib, _ = cal.select_rows(pd.read_csv(args.calibration_csv))
     used, skipped = cal.select_rows(pd.read_csv(args.csv))
     used["novelty"] = novelty(used, calib)
     res = price(used)
     pooled = pooled_lobo(calib, used)
+    fitted, folds = release_profiles(used)
+    releases = release_summary(folds, fitted) if len(folds) else pd.DataFrame()
+    if args.write_release_profiles and len(releases):
+        write_release_profiles(fitted, releases, args.csv)
+    args.out.mkdir(parents=True, exist_ok=True)
     res.to_csv(args.out / "holdout_predictions.csv", index=False)
-    (args.out / "HOLDOUT.md").write_text(report(res, pooled, skipped, args.csv))
+    (args.out / "HOLDOUT.md").write_text(report(res, pooled, releases, skipped, args.csv))
     print(grouped(res).to_string(index=False))
     print("leave-one-board-out on both files pooled:")
     print(cal.summary(pooled).to_string(index=False))
+    if len(releases):
+        print("release profiles (leave-one-board-out within the release):")
+        print(releases.to_string(index=False))
     e = res.dropna(subset=["energy_abs_pct_error"])
     if len(e):
         print(f"energy: {len(e)} rows, median {np.median(e['energy_abs_pct_error']):.1f}%, "
