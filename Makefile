@@ -32,6 +32,7 @@ clean:
 # MCU model validation (writes validation/mlperf_tiny/REPORT.md and validation/tflm_arena/REPORT.md)
 validate-mcu: $(STAMP)
 	$(BIN)/python validation/mlperf_tiny/calibrate.py
+	$(BIN)/python validation/mlperf_tiny/holdout.py
 	bash validation/tflm_arena/setup.sh
 	$(BIN)/python validation/tflm_arena/check_arena.py
 
