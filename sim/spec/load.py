@@ -26,7 +26,8 @@ import yaml
 
 from sim.errors import SpecError
 from sim.spec.fields import SpecBuilder, hints_of, join, key_expected, key_ok, number, strip_optional
-from sim.spec.model import Hardware, Memory, SystolicArray, VectorUnit, WaitStep, wait_states_at
+from sim.spec.model import (Hardware, Memory, SystolicArray, VectorUnit, WaitStep, steps_ordered,
+                            wait_states_at)
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ def follow_clock(raw: dict[str, Any], overridden: list[str], file: str) -> dict[
             steps = tuple(build(WaitStep, s, file, f"{prefix}.wait_state_steps") for s in mem["wait_state_steps"])
         except (SpecError, TypeError):
             continue  # malformed: the full build reports it with its path
-        if [s.up_to_mhz for s in steps] != sorted({s.up_to_mhz for s in steps}):
+        if not steps_ordered(steps):
             continue  # out of order: Memory reports it
         ws = wait_states_at(steps, clock)
         where = "--set" if "clock_hz" in overridden else file

@@ -45,6 +45,12 @@ class WaitStep:
     wait_states: int = spec_field(required=True, check=NONNEG, doc="flash wait states up to that clock")
 
 
+def steps_ordered(steps: tuple[WaitStep, ...]) -> bool:
+    """Rows in strictly ascending clock with non-decreasing wait states, as datasheets list them."""
+    mhz, ws = [s.up_to_mhz for s in steps], [s.wait_states for s in steps]
+    return mhz == sorted(set(mhz)) and ws == sorted(ws)
+
+
 def wait_states_at(steps: tuple[WaitStep, ...], clock_hz: float) -> int | None:
     """The wait states a table gives at `clock_hz`, or None above its last row."""
     mhz = clock_hz / 1e6
@@ -85,11 +91,10 @@ class Memory:
     def __post_init__(self) -> None:
         if self.size_bytes % self.banks:
             raise ValueError(f"banks: expected a divisor of size_bytes ({self.size_bytes}), got {self.banks}")
-        mhz = [s.up_to_mhz for s in self.wait_state_steps]
-        ws = [s.wait_states for s in self.wait_state_steps]
-        if mhz != sorted(set(mhz)) or ws != sorted(ws):
+        if not steps_ordered(self.wait_state_steps):
+            rows = [(s.up_to_mhz, s.wait_states) for s in self.wait_state_steps]
             raise ValueError("wait_state_steps: expected rows in ascending up_to_mhz with non-decreasing "
-                             f"wait_states, got {list(zip(mhz, ws))}")
+                             f"wait_states, got {rows}")
 
     @property
     def offchip(self) -> bool:

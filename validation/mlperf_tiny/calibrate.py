@@ -150,8 +150,16 @@ def fit(rows: pd.DataFrame, tied: bool = False) -> dict[str, float]:
         k = max(float((a * w) @ (y * w) / ((a * w) @ (a * w))), 0.0)
         return {"op_overhead_cycles": 0.0, "im2col_scale": k, "mac_scale": k, "aux_scale": k}
     a = np.column_stack([rows["ops"], rows["im2col_cycles"], rows["mac_cycles"] + rows["aux_cycles"]]).astype(float)
-    y = (rows["measured_cycles"] - rows["stall_cycles"]).to_numpy(float)
-    w = 1.0 / rows["measured_cycles"].to_numpy(float)
+    best = nnls_relative(a, (rows["measured_cycles"] - rows["stall_cycles"]).to_numpy(float),
+                         rows["measured_cycles"].to_numpy(float))
+    return {"op_overhead_cycles": float(best[0]), "im2col_scale": float(best[1]), "mac_scale": float(best[2]),
+            "aux_scale": float(best[2])}
+
+
+def nnls_relative(a: np.ndarray, y: np.ndarray, measured: np.ndarray) -> np.ndarray:
+    """Non-negative x minimising sum(((a @ x - y) / measured)^2): the best unconstrained
+    least-squares fit over every subset of columns whose solution is non-negative."""
+    w = 1.0 / measured
     aw, yw = a * w[:, None], y * w
     n = a.shape[1]
     best, best_err = np.zeros(n), np.inf
@@ -165,8 +173,7 @@ def fit(rows: pd.DataFrame, tied: bool = False) -> dict[str, float]:
             err = float(np.sum((aw @ x - yw) ** 2))
             if err < best_err:
                 best, best_err = x, err
-    return {"op_overhead_cycles": float(best[0]), "im2col_scale": float(best[1]), "mac_scale": float(best[2]),
-            "aux_scale": float(best[2])}
+    return best
 
 
 def predict(rows: pd.DataFrame, p: dict[str, float]) -> np.ndarray:
@@ -280,10 +287,14 @@ def summary(res: pd.DataFrame, column: str = "abs_pct_error") -> pd.DataFrame:
         + [(f"{s} / release {r}", g) for (s, r), g in ok.groupby(["profile", "release"])
            if ok.loc[ok["profile"] == s, "release"].nunique() > 1] \
         + [(f"{s} / all cores", g) for s, g in ok.groupby("profile")]
-    rows = [{"stack / core": name, "rows": len(g), "boards": g["spec"].nunique(),
-             "median_abs_pct_error": float(np.median(g[column])),
-             "p90_abs_pct_error": float(np.percentile(g[column], 90))} for name, g in groups]
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{"stack / core": name, **error_stats(g, column)} for name, g in groups])
+
+
+def error_stats(rows: pd.DataFrame, column: str = "abs_pct_error") -> dict[str, float]:
+    """Rows, boards, median and 90th percentile of an error column, for one table line."""
+    return {"rows": len(rows), "boards": rows["spec"].nunique(),
+            "median_abs_pct_error": float(np.median(rows[column])),
+            "p90_abs_pct_error": float(np.percentile(rows[column], 90))}
 
 
 def reference_rows(rows: pd.DataFrame) -> pd.DataFrame:

@@ -91,9 +91,7 @@ def grouped(res: pd.DataFrame, column: str = "abs_pct_error") -> pd.DataFrame:
     groups = [("all", ok)] + [(f"{s} / all", g) for s, g in ok.groupby("profile")] \
         + [(f"{s} / {n}", g) for (s, n), g in ok.groupby(["profile", "novelty"])] \
         + [(f"{s} / {c}", g) for (s, c), g in ok.groupby(["profile", "core"])]
-    return pd.DataFrame([{"group": name, "rows": len(g), "boards": g["spec"].nunique(),
-                          "median_abs_pct_error": float(np.median(g[column])),
-                          "p90_abs_pct_error": float(np.percentile(g[column], 90)),
+    return pd.DataFrame([{"group": name, **cal.error_stats(g, column),
                           "median_signed_pct_error": float(np.median(g["signed_pct_error"]))
                           if column == "abs_pct_error" else float("nan")}
                          for name, g in groups])

@@ -16,7 +16,6 @@ per-operator overhead term, so the first line can differ from calibrate.py's by 
 
 from __future__ import annotations
 
-import itertools
 import sys
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import calibrate as cal  # noqa: E402
 import holdout as ho  # noqa: E402
-from sim.cost.vector import IM2COL_ROUTINE, VIEW_OPS, _core, load_profiles, op_work  # noqa: E402
+from sim.cost.vector import _core, load_profiles, op_work  # noqa: E402
 from sim.mapping.arena import plan_arena  # noqa: E402
 from sim.spec.load import load_hardware  # noqa: E402
 from workloads.tflite_import import load_tflite  # noqa: E402
@@ -35,54 +34,32 @@ SPLITS = {"three parameters (as fitted)": ("im2col", "mac"), "depthwise split ou
 
 
 def parts(rows: pd.DataFrame) -> pd.DataFrame:
-    """Core cycles per kernel class (im2col convolutions, depthwise, other MAC, other ops) and
-    flash stalls of every row, before profile scales."""
+    """calibrate.add_parts plus `dw_cycles`, the depthwise kernels' share of `mac_cycles`."""
+    data = cal.add_parts(rows)
     graphs = {k: load_tflite(cal.MODELS / f) for k, f in cal.MODEL_FILES.items()}
     arenas = {k: plan_arena(g).arena_bytes for k, g in graphs.items()}
     profiles = load_profiles()
-    out = []
-    for _, r in rows.iterrows():
+    dw = []
+    for _, r in data.iterrows():
         hw, g = load_hardware(r["spec"], cal.overrides(r)), graphs[r["benchmark"]]
-        d = dict.fromkeys(("im2col", "dw", "mac", "aux", "stall"), 0.0)
-        for op in g.ops:
-            if op.op_type in VIEW_OPS:
-                continue
-            w = op_work(g, op, hw, profiles[r["profile"]], arena_bytes=arenas[r["benchmark"]])
-            kind = ("im2col" if w.routine == IM2COL_ROUTINE else "dw" if op.op_type == "DEPTHWISE_CONV_2D"
-                    else "mac") if w.is_mac_op else "aux"
-            d[kind] += w.core_cycles * _core(hw).op_scale.get(op.op_type, 1.0)
-            d["stall"] += w.stall_cycles
-        out.append(d)
-    res = pd.concat([rows.reset_index(drop=True), pd.DataFrame(out)], axis=1)
-    res["measured_cycles"] = res["latency_ms"] * 1e3 * res["clock_mhz"]
-    return res
+        dw.append(sum(op_work(g, op, hw, profiles[r["profile"]], arena_bytes=arenas[r["benchmark"]]).core_cycles
+                      * _core(hw).op_scale.get(op.op_type, 1.0)
+                      for op in g.ops if op.op_type == "DEPTHWISE_CONV_2D"))
+    return data.assign(dw_cycles=dw)
 
 
-def column(rows: pd.DataFrame, name: str, split: tuple[str, ...]) -> pd.Series:
-    """A scaled column: `mac` carries the non-MAC operators (aux_scale = mac_scale, as in
+def columns(rows: pd.DataFrame, split: tuple[str, ...]) -> np.ndarray:
+    """The scaled columns: `mac` carries the non-MAC operators (aux_scale = mac_scale, as in
     calibrate.py) and the depthwise cycles when they are not split out."""
-    if name != "mac":
-        return rows[name]
-    return rows["mac"] + rows["aux"] + (0 if "dw" in split else rows["dw"])
+    mac = rows["mac_cycles"] + rows["aux_cycles"] - (rows["dw_cycles"] if "dw" in split else 0)
+    named = {"im2col": rows["im2col_cycles"], "dw": rows["dw_cycles"], "mac": mac}
+    return np.column_stack([named[c] for c in split]).astype(float)
 
 
 def fit(rows: pd.DataFrame, split: tuple[str, ...]) -> np.ndarray:
-    """Non-negative least squares on relative error, as calibrate.fit (no overhead term)."""
-    a = np.column_stack([column(rows, c, split) for c in split]).astype(float)
-    w = 1.0 / rows["measured_cycles"].to_numpy(float)
-    aw, yw = a * w[:, None], (rows["measured_cycles"] - rows["stall"]).to_numpy(float) * w
-    best, best_err = np.zeros(len(split)), np.inf
-    for k in range(1, len(split) + 1):
-        for cols in itertools.combinations(range(len(split)), k):
-            sol, *_ = np.linalg.lstsq(aw[:, cols], yw, rcond=None)
-            if np.any(sol < 0):
-                continue
-            x = np.zeros(len(split))
-            x[list(cols)] = sol
-            err = float(np.sum((aw @ x - yw) ** 2))
-            if err < best_err:
-                best, best_err = x, err
-    return best
+    """calibrate.py's non-negative least squares on relative error (no overhead term)."""
+    measured = rows["measured_cycles"].to_numpy(float)
+    return cal.nnls_relative(columns(rows, split), measured - rows["stall_cycles"].to_numpy(float), measured)
 
 
 def lobo(data: pd.DataFrame, split: tuple[str, ...]) -> pd.DataFrame:
@@ -90,7 +67,7 @@ def lobo(data: pd.DataFrame, split: tuple[str, ...]) -> pd.DataFrame:
     for _, rows in data.groupby("profile"):
         for (board, release), test in rows.groupby(["spec", "release"]):
             x = fit(cal.training_rows(rows, str(board), str(release)), split)
-            pred = sum(x[i] * column(test, c, split) for i, c in enumerate(split)) + test["stall"]
+            pred = columns(test, split) @ x + test["stall_cycles"].to_numpy(float)
             out.append(test.assign(abs_pct_error=(100 * (pred - test["measured_cycles"]).abs()
                                                   / test["measured_cycles"]).to_numpy()))
     return pd.concat(out)
