@@ -6,6 +6,7 @@ import argparse
 
 from sim.api import simulate
 from sim.cli.common import add_hw_options, out_dir, print_frame, write_frames
+from sim.cost.vector import load_profiles
 from sim.schedule import DATAFLOW_CHOICES
 from sim.transforms import parse_transforms
 
@@ -41,6 +42,9 @@ def summary_text(res) -> str:  # noqa: ANN001 - SimResult
         f"write {s['dram_write_bytes'] / 1024:.1f} KiB",
         f"energy     {s['energy_uj']:.2f} uJ per inference",
     ]
+    accuracy = accuracy_text(models)
+    if accuracy:
+        lines.insert(3, f"accuracy   {accuracy}")
     if s.get("transforms", ""):
         lines.append(f"transforms {s['transforms']}")
     if "partitions" in s:
@@ -48,6 +52,17 @@ def summary_text(res) -> str:  # noqa: ANN001 - SimResult
                      f"{100 * s['cpu_latency_share']:.1f}% of latency incl. boundaries; "
                      f"fragmentation {s['fragmentation']:.2f})")
     return "\n".join(lines)
+
+
+def accuracy_text(cost_model: str) -> str:
+    """How far the MCU profile that priced the model fell from measurements, or that it was
+    never scored; empty for the NPU cost models (checked against peer simulators, docs/)."""
+    profile = load_profiles().get(cost_model)
+    if profile is None:
+        return ""
+    if profile.validation is None:
+        return f"{cost_model} profile not validated against measurements"
+    return f"{cost_model} profile: {profile.validation.text()}"
 
 
 def run(args: argparse.Namespace) -> int:

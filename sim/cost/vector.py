@@ -75,6 +75,23 @@ MAC_OPS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPO
 
 
 @dataclass(frozen=True, slots=True)
+class Validation:
+    """How far a profile's latency predictions fell from measurements on boards its fit did
+    not see, so a user can tell a 5% stack from a 40% one before trusting a number."""
+
+    protocol: str               # e.g. leave-one-board-out
+    data: str                   # the measurements it was scored on
+    runs: int                   # measured (board, model) runs scored
+    boards: int
+    median_abs_pct_error: float
+    p90_abs_pct_error: float
+
+    def text(self) -> str:
+        return (f"latency error median {self.median_abs_pct_error:.1f}%, p90 {self.p90_abs_pct_error:.1f}% "
+                f"({self.protocol} on {self.runs} {self.data} runs, {self.boards} boards)")
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """A software stack: its kernel family and calibrated parameters."""
 
@@ -86,6 +103,7 @@ class Profile:
     im2col_scale: float = 1.0   # multiplier on the im2col convolutions (arm_convolve_s8)
     calibrated: bool = False
     source: str = ""
+    validation: Validation | None = None
 
 
 @lru_cache(maxsize=4)
@@ -96,7 +114,8 @@ def load_profiles(path: Path = PROFILE_FILE) -> dict[str, Profile]:
         out[name] = Profile(name=name, family=str(p["family"]), mac_scale=float(p["mac_scale"]),
                             aux_scale=float(p["aux_scale"]), op_overhead_cycles=float(p["op_overhead_cycles"]),
                             im2col_scale=float(p.get("im2col_scale", p["mac_scale"])),
-                            calibrated=bool(p.get("calibrated", False)), source=str(p.get("source", "")))
+                            calibrated=bool(p.get("calibrated", False)), source=str(p.get("source", "")),
+                            validation=Validation(**p["validation"]) if p.get("validation") else None)
     return out
 
 
@@ -106,6 +125,15 @@ def profile_of(hw: Hardware, kernels: str | None = None) -> Profile:
     if name not in profiles:
         raise SimError(f"{hw.name}: kernels: expected one of {', '.join(profiles)}, got {name!r}")
     return profiles[name]
+
+
+def validation_of(cost_models: set[str]) -> Validation | None:
+    """The validation of the one MCU profile that priced a whole graph; None for NPU parts,
+    mixed graphs (an NPU with CPU fallback) and profiles never scored on measurements."""
+    if len(cost_models) != 1:
+        return None
+    profile = load_profiles().get(next(iter(cost_models)))
+    return profile.validation if profile is not None else None
 
 
 @dataclass(frozen=True, slots=True)

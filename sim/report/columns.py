@@ -90,6 +90,9 @@ SUMMARY_COLUMNS = (
     Column("energy_uj", "float", "uJ", "energy per inference"),
     Column("persistent_bytes", "int", "B", "estimated TFLM persistent (tail) allocations, apart from arena_bytes"),
     Column("transforms", "str", "", "what-if transforms applied to the model, in order, joined by +"),
+    Column("validated_median_error_pct", "float", "%", "median absolute latency error of the MCU kernels profile that "
+           "priced the model, on measured runs of boards its fit left out (empty: not validated, or not one MCU profile)"),
+    Column("validated_p90_error_pct", "float", "%", "90th percentile of the same errors"),
 )
 
 # Columns added by what-if transforms (sim/transforms) when the transform is applied.

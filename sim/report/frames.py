@@ -9,6 +9,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.cost.layer import LayerCost
+from sim.cost.vector import validation_of
 from sim.graph.ir import Graph
 from sim.report.columns import LAYER_COLUMNS, SUMMARY_COLUMNS, TRAFFIC_COLUMNS, Column
 from sim.spec.model import Hardware
@@ -94,9 +95,11 @@ def summary_frame(layers: pd.DataFrame, graph: Graph, hw: Hardware, *, dataflow:
         "sram_read_bytes", "sram_write_bytes", "energy_pj", "weight_bytes")}
     cycles = int(total["latency_cycles"])
     mpc = float(total["macs"]) / cycles if cycles else 0.0
+    models = set(map(str, layers["cost_model"].to_numpy()))
+    val = validation_of(models)
     row = {
         "model": graph.name, "hardware": hw.name, "dataflow": dataflow,
-        "cost_model": "+".join(sorted(set(map(str, layers["cost_model"].to_numpy())))) if len(layers) else "",
+        "cost_model": "+".join(sorted(models)),
         "layers": len(layers), "macs": int(total["macs"]),
         "compute_cycles": int(total["compute_cycles"]), "stall_cycles": int(total["stall_cycles"]),
         "latency_cycles": cycles, "latency_ms": cycles_to_ms(cycles, hw.clock_hz), "clock_hz": hw.clock_hz,
@@ -107,6 +110,8 @@ def summary_frame(layers: pd.DataFrame, graph: Graph, hw: Hardware, *, dataflow:
         "sram_read_bytes": int(total["sram_read_bytes"]), "sram_write_bytes": int(total["sram_write_bytes"]),
         "energy_uj": float(total["energy_pj"]) * 1e-6,
         "transforms": "+".join(getattr(graph, "transforms", [])),
+        "validated_median_error_pct": val.median_abs_pct_error if val else np.nan,
+        "validated_p90_error_pct": val.p90_abs_pct_error if val else np.nan,
         **(extra or {}),
     }
     return _frame({k: [v] for k, v in row.items()}, SUMMARY_COLUMNS)

@@ -18,6 +18,7 @@ def test_run_writes_the_three_files_with_contract_columns(tmp_path: Path, capsys
     assert main(["run", "mlperf-ic", "--hw", "stm32h7a3", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "latency" in out and " ms" in out and "uJ" in out
+    assert "accuracy   cmsis-nn profile: latency error median " in out   # stm32h7a3 runs TFLM + CMSIS-NN
     layers = pd.read_csv(tmp_path / "layers.csv")
     traffic = pd.read_csv(tmp_path / "traffic.csv")
     summary = pd.read_csv(tmp_path / "summary.csv")

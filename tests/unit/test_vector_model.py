@@ -114,3 +114,31 @@ def test_a_stack_pinned_to_a_release_uses_that_release_profile() -> None:
 def test_an_unmeasured_release_is_a_one_line_error_listing_the_profiles() -> None:
     with pytest.raises(SimError, match=r"^stm32l4r5: kernels: expected one of .*x-cube-ai@10\.2.*got 'x-cube-ai@1\.0'$"):
         simulate("mlperf-ad", "stm32l4r5", overrides=["kernels=x-cube-ai@1.0"])
+
+
+def test_every_calibrated_profile_carries_the_error_its_validation_measured() -> None:
+    """The figures `edgesim run` prints are those of the committed leave-one-board-out table
+    (validation/mlperf_tiny/predictions.csv), so the two cannot drift apart."""
+    import pandas as pd
+
+    from tests.conftest import ROOT
+
+    profiles = load_profiles()
+    assert all(p.validation is not None for p in profiles.values() if p.calibrated)
+    assert profiles["tflm-reference"].validation is None
+    lobo = pd.read_csv(ROOT / "validation" / "mlperf_tiny" / "predictions.csv")
+    for stack, rows in lobo.groupby("profile"):
+        v = profiles[stack].validation
+        assert (v.runs, v.boards) == (len(rows), rows["spec"].nunique())
+        assert v.median_abs_pct_error == pytest.approx(np.median(rows["abs_pct_error"]), abs=0.05)
+        assert v.p90_abs_pct_error == pytest.approx(np.percentile(rows["abs_pct_error"], 90), abs=0.05)
+
+
+def test_the_summary_reports_the_profile_error_only_where_one_validated_profile_priced_the_model() -> None:
+    mcu = simulate("mlperf-ad", "stm32l4r5", overrides=["kernels=x-cube-ai@10.2"]).summary.iloc[0]
+    v = load_profiles()["x-cube-ai@10.2"].validation
+    assert (mcu["validated_median_error_pct"], mcu["validated_p90_error_pct"]) == \
+        (v.median_abs_pct_error, v.p90_abs_pct_error)
+    unscored = simulate("mlperf-ad", "stm32l4r5", overrides=["kernels=tflm-reference"]).summary.iloc[0]
+    npu = simulate("mlperf-ad", "ethos-u55-128").summary.iloc[0]
+    assert np.isnan(unscored["validated_median_error_pct"]) and np.isnan(npu["validated_p90_error_pct"])

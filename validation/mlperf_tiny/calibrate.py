@@ -312,7 +312,16 @@ def fit_profiles(data: pd.DataFrame) -> dict[str, dict[str, float]]:
     return {str(s): fit(reference_rows(r)) for s, r in data.groupby("profile")}
 
 
-def write_profiles(data: pd.DataFrame, path: Path, csv: Path) -> dict[str, dict[str, float]]:
+def validation_entry(lobo: pd.DataFrame, data: str) -> dict[str, object]:
+    """The `validation` mapping of a profile (sim.cost.vector.Validation) from its
+    leave-one-board-out rows, which `edgesim run` prints beside every prediction."""
+    s = error_stats(lobo)
+    return {"protocol": "leave-one-board-out", "data": data, "runs": s["rows"], "boards": s["boards"],
+            "median_abs_pct_error": round(s["median_abs_pct_error"], 1),
+            "p90_abs_pct_error": round(s["p90_abs_pct_error"], 1)}
+
+
+def write_profiles(data: pd.DataFrame, lobo: pd.DataFrame, path: Path, csv: Path) -> dict[str, dict[str, float]]:
     raw = yaml.safe_load(path.read_text())
     fitted = {}
     for stack, full in data.groupby("profile"):
@@ -326,6 +335,7 @@ def write_profiles(data: pd.DataFrame, path: Path, csv: Path) -> dict[str, dict[
                            f"release: {', '.join(sorted(rows['release'].unique()))}; "
                            f"boards: {', '.join(sorted(rows['spec'].unique()))}) by "
                            f"validation/mlperf_tiny/calibrate.py --write-profiles")
+        entry["validation"] = validation_entry(lobo[lobo["profile"] == stack], "MLPerf Tiny v0.5-v1.0")
     path.write_text(PROFILE_HEADER + yaml.safe_dump(raw, sort_keys=False))
     load_profiles.cache_clear()
     return fitted
@@ -473,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
     data = add_parts(used)
     res = add_energy(leave_one_board_out(data))
     lobmo = leave_one_benchmark_out(data)
-    fitted = write_profiles(data, PROFILE_FILE, args.csv) if args.write_profiles else fit_profiles(data)
+    fitted = write_profiles(data, res, PROFILE_FILE, args.csv) if args.write_profiles else fit_profiles(data)
     board_ma = fit_board_current(res.dropna(subset=["model_power_mw"]))
     args.out.mkdir(parents=True, exist_ok=True)
     res.to_csv(args.out / "predictions.csv", index=False)

@@ -140,7 +140,8 @@ def release_summary(folds: pd.DataFrame, fitted: dict[str, dict[str, float]]) ->
                          for name, g in folds.groupby("release_profile")])
 
 
-def write_release_profiles(fitted: dict[str, dict[str, float]], summary: pd.DataFrame, csv: Path) -> None:
+def write_release_profiles(fitted: dict[str, dict[str, float]], summary: pd.DataFrame, folds: pd.DataFrame,
+                           csv: Path) -> None:
     """Add or replace the `STACK@RELEASE` entries of the profile file; the stack entries stay."""
     raw = yaml.safe_load(PROFILE_FILE.read_text())
     for _, r in summary.iterrows():
@@ -153,6 +154,8 @@ def write_release_profiles(fitted: dict[str, dict[str, float]], summary: pd.Data
                        f"closed; boards: {r['boards']}) by validation/mlperf_tiny/holdout.py "
                        f"--write-release-profiles; leave-one-board-out within the release: median "
                        f"{r['lobo_median_abs_pct_error']:.1f}%, p90 {r['lobo_p90_abs_pct_error']:.1f}%"),
+            "validation": cal.validation_entry(folds[folds["release_profile"] == r["profile"]],
+                                               "MLPerf Tiny v1.1-v1.3"),
         }
     PROFILE_FILE.write_text(cal.PROFILE_HEADER + yaml.safe_dump(raw, sort_keys=False))
     load_profiles.cache_clear()
@@ -249,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     fitted, folds = release_profiles(used)
     releases = release_summary(folds, fitted) if len(folds) else pd.DataFrame()
     if args.write_release_profiles and len(releases):
-        write_release_profiles(fitted, releases, args.csv)
+        write_release_profiles(fitted, releases, folds, args.csv)
     args.out.mkdir(parents=True, exist_ok=True)
     res.to_csv(args.out / "holdout_predictions.csv", index=False)
     (args.out / "HOLDOUT.md").write_text(report(res, pooled, releases, skipped, args.csv))
