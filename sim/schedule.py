@@ -11,7 +11,7 @@ import logging
 
 from sim.cost.layer import LayerCost
 from sim.cost.roofline import roofline_cost
-from sim.cost.vector import scratch_sizes, vector_cost
+from sim.cost.vector import runtime_arena_bytes, vector_cost
 from sim.errors import SimError
 from sim.graph.ir import Graph
 from sim.mapping.arena import plan_arena
@@ -48,7 +48,7 @@ def schedule(graph: Graph, hw: Hardware, *, dataflow: str = "best", compat: str 
         from sim.cost.systolic import systolic_costs
         return systolic_costs(graph, hw, dataflow=dataflow, objective=objective)
     if isinstance(hw.compute, VectorUnit) and hw.compute.core.startswith("cortex-m"):  # MCU: CMSIS-NN model
-        arena = plan_arena(graph, scratch=scratch_sizes(graph, hw)).arena_bytes
+        arena = runtime_arena_bytes(graph, hw)
         return [vector_cost(graph, op, hw, arena_bytes=arena) for op in graph.ops]
     onchip = plan_arena(graph).arena_bytes <= hw.scratchpad.size_bytes
     return [roofline_cost(graph, op, hw, activations_onchip=onchip) for op in graph.ops]

@@ -35,6 +35,7 @@ import pandas as pd
 
 from sim.errors import SimError, SpecError
 from sim.graph.ir import Graph
+from sim.mapping.placement import describe, fits, placement
 from sim.spec.load import load_hardware, parse_overrides
 from sim.spec.model import Hardware
 
@@ -177,7 +178,7 @@ def _batch_rows(batch: Callable[..., Any], graph: Graph, base: Hardware, plan: S
         log.info("batch pricing unavailable for this chunk (%s); pricing point by point", exc)
         return []
     frame = pd.DataFrame(frame).drop(columns=list(arrays), errors="ignore")
-    derived = {"clock_hz", "macs_per_cycle", "utilization"}
+    derived = {"clock_hz", "macs_per_cycle", "utilization", "fits_memory", "memory_use"}
     unknown = set(first) - set(frame.columns) - POINT_INDEPENDENT - derived - set(points[0]) - {"_point"}
     if unknown:
         log.warning("batch pricing gives no %s; pricing point by point", ", ".join(sorted(unknown)))
@@ -193,6 +194,11 @@ def _batch_rows(batch: Callable[..., Any], graph: Graph, base: Hardware, plan: S
         mpc = float(row["macs"]) / cycles if cycles else 0.0
         row.update(clock_hz=float(hw_vals["clock_hz"]), macs_per_cycle=mpc,
                    utilization=mpc / float(hw_vals["compute.rows"] * hw_vals["compute.cols"]))
+        sizes = {k.split(".")[1]: int(v[i]) for k, v in arrays.items()
+                 if k.startswith("memories.") and k.endswith(".size_bytes")}
+        uses = placement(base, arena_bytes=int(row["arena_bytes"]), persistent_bytes=int(row["persistent_bytes"]),
+                         weight_bytes=int(row.get("weight_storage_bytes", row["weight_bytes"])), sizes=sizes)
+        row.update(fits_memory=fits(uses), memory_use=describe(uses))
         rows.append(row)
     if first.get("_point") == points[0]:
         bad = [k for k, v in first.items() if k != "_point" and _differs(rows[0].get(k), v)]
@@ -427,12 +433,19 @@ def run_sweep(plan: SweepPlan, out: Path, objectives: Sequence[str], *, schedule
         raise SimError(f"--objective: expected columns of results.csv, got {', '.join(sorted(missing))}")
     df.to_csv(out / "results.csv", index=False)
     errors = df["error"].map(_text) if "error" in df.columns else pd.Series("", index=df.index)
-    good = df[errors == ""]
+    unfit = ~df["fits_memory"].map(_fits) if "fits_memory" in df.columns else pd.Series(False, index=df.index)
+    good = df[(errors == "") & ~unfit]     # a point that cannot hold the model is no design
     front = pareto(good, objectives)
     front.to_csv(out / "pareto.csv", index=False)
     plot_pareto(good, front, objectives, out / "pareto.png")
     return {"points": points, "models": len(plan.models), "rows": len(df), "pareto_rows": len(front),
-            "errors": int((errors != "").sum()), "resumed_points": done}
+            "errors": int((errors != "").sum()), "unfit": int((unfit & (errors == "")).sum()), "resumed_points": done}
+
+
+def _fits(value: Any) -> bool:
+    """A fits_memory cell (bool, or text from a resumed chunk file); rows from before the
+    column existed count as fitting."""
+    return _text(value).lower() not in ("false", "0")
 
 
 def _text(value: Any) -> str:

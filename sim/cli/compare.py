@@ -45,8 +45,9 @@ def labels_for(specs: list[str]) -> list[str]:
 
 
 def compare(model: str, specs: list[str], overrides: list[str], transforms: list[str],
-            dataflow: str = "best") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(per-layer frame, summary frame): one column per part and metric, plus differences."""
+            dataflow: str = "best", unfit: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-layer frame, summary frame): one column per part and metric, plus differences.
+    `unfit`, when given, collects label -> memory_use for the parts that cannot hold the model."""
     if len(specs) < 2:
         raise SimError(f"--hw: expected at least two specs to compare, got {len(specs)}")
     labels = labels_for(specs)
@@ -74,17 +75,23 @@ def compare(model: str, specs: list[str], overrides: list[str], transforms: list
             layers[f"{metric}:{label}-{labels[0]}"] = layers[f"{metric}:{label}"] - layers[f"{metric}:{labels[0]}"]
     for label, res in zip(labels, results):
         layers[f"unit:{label}"] = res.layers.set_index("layer")["unit"].astype(str).reindex(base.index).to_numpy()
+    for label, res in zip(labels, results):
+        if unfit is not None and not bool(res.summary["fits_memory"].iloc[0]):
+            unfit[label] = str(res.summary["memory_use"].iloc[0])
     return layers, pd.DataFrame(summary_rows)
 
 
 def run(args: argparse.Namespace) -> int:
-    layers, summary = compare(args.model, list(args.hw), list(args.overrides), list(args.transforms), args.dataflow)
+    layers, summary = compare(args.model, list(args.hw), list(args.overrides), list(args.transforms), args.dataflow,
+                              unfit=(unfit := {}))
     pd.set_option("display.width", 200)
     if args.layers:
         cols = ["layer"] + [c for c in layers.columns if c.startswith("latency_us:")]
         print(layers[cols].to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
         print()
     print(summary.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+    for label, use in unfit.items():
+        print(f"{label} cannot hold the model: {use}")
     d = out_dir(args.out)
     if d is not None:
         layers.to_csv(d / "compare_layers.csv", index=False)

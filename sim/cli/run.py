@@ -38,6 +38,7 @@ def summary_text(res) -> str:  # noqa: ANN001 - SimResult
         f"{s['stall_cycles']:,} stall)   {s['macs_per_cycle']:.2f} MAC/cycle",
         f"memory     peak working set {s['peak_working_set_bytes'] / 1024:.1f} KiB, "
         f"arena {s['arena_bytes'] / 1024:.1f} KiB, weights {s['weight_bytes'] / 1024:.1f} KiB",
+        f"fits       {'yes' if s['fits_memory'] else 'NO'}: {s['memory_use']}",
         f"traffic    off-chip read {s['dram_read_bytes'] / 1024:.1f} KiB, "
         f"write {s['dram_write_bytes'] / 1024:.1f} KiB",
         f"energy     {s['energy_uj']:.2f} uJ per inference",

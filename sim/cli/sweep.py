@@ -50,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     took = time.perf_counter() - start
     print(f"{info['points']} points x {info['models']} models = {info['rows']} rows in {took:.1f} s"
           + (f" ({info['resumed_points']} resumed)" if info["resumed_points"] else "")
-          + (f"; {info['errors']} points failed (see the error column)" if info["errors"] else ""))
+          + (f"; {info['errors']} points failed (see the error column)" if info["errors"] else "")
+          + (f"; {info['unfit']} points cannot hold the model (fits_memory false; left out of the front)"
+             if info.get("unfit") else ""))
     print(f"wrote {out}/results.csv, pareto.csv ({info['pareto_rows']} rows), pareto.png")
     return 0

@@ -33,7 +33,9 @@ from sim.cost.layer import LayerCost, TileStream, Traffic
 from sim.errors import SimError
 from sim.graph.ir import VIEW_OPS, Graph, Op
 from sim.graph.loops import DATA_MOVEMENT_OPS, ELEMENTWISE_OPS, loops_of, macs_of
-from sim.spec.model import Hardware, Memory, VectorUnit
+from sim.mapping.arena import persistent_bytes_estimate, plan_arena
+from sim.mapping.placement import arena_memory, weight_memory
+from sim.spec.model import Hardware, VectorUnit
 from sim.units import mw_for_cycles_to_pj
 
 log = logging.getLogger(__name__)
@@ -155,18 +157,6 @@ def _core(hw: Hardware) -> VectorUnit:
     return unit
 
 
-def weight_memory(hw: Hardware) -> Memory:
-    """Weights stay where the linker put them: flash when the part has it, else SRAM."""
-    off = hw.offchip
-    return off if off is not None else hw.scratchpad
-
-
-def activation_memory(hw: Hardware, arena_bytes: int) -> Memory:
-    """The arena goes in TCM when a TCM level holds it (1-cycle, no cache), else in `sram`."""
-    tcm = [m for m in hw.memories if m.kind == "tcm" and m.size_bytes >= arena_bytes]
-    return tcm[0] if tcm else hw.scratchpad
-
-
 def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, str, int, int]:
     """(counts, routine name, scratch bytes, weight bytes re-read per pass) for one operator."""
     ref = family == "reference"
@@ -247,7 +237,7 @@ def op_work(graph: Graph, op: Op, hw: Hardware, profile: Profile, *, arena_bytes
     family = "reference" if core.core in NO_DSP_CORES else profile.family
     counts, routine, scratch, slice_bytes = _lower(graph, op, family, helium)
     cpi = np.array(CORE_CPI.get(core.core, DEFAULT_CPI))
-    act_mem = activation_memory(hw, arena_bytes)
+    act_mem = arena_memory(hw, arena_bytes)
     cpi_act = cpi[vk.LD_ACT]
     if act_mem.kind != "tcm" and core.dcache_bytes == 0:
         cpi_act += max(act_mem.read_latency_cycles - 1, 0)
@@ -285,7 +275,7 @@ def vector_cost(graph: Graph, op: Op, hw: Hardware, *, arena_bytes: int = 0,
     stall = int(round(w.stall_cycles))
     latency = compute + stall
     c = w.counts
-    wmem, amem = weight_memory(hw), activation_memory(hw, arena_bytes)
+    wmem, amem = weight_memory(hw), arena_memory(hw, arena_bytes)
     scratch_rw = int(c[vk.SCRATCH])
     traffic = () if view else (
         Traffic(wmem.name, "weights", int(c[vk.W_BYTES]), 0),
@@ -341,6 +331,12 @@ def model_parts(graph: Graph, hw: Hardware, profile: Profile, *, arena_bytes: in
         ops += 1
     return {"mac_cycles": mac, "im2col_cycles": im2col, "aux_cycles": aux, "ops": float(ops),
             "stall_cycles": stall}
+
+
+def runtime_arena_bytes(graph: Graph, hw: Hardware) -> int:
+    """The whole TFLM arena the part must place in one RAM level: the planned head (with
+    this stack's kernel scratch) plus the persistent tail; it decides TCM or SRAM."""
+    return plan_arena(graph, scratch=scratch_sizes(graph, hw)).arena_bytes + persistent_bytes_estimate(graph)
 
 
 def scratch_sizes(graph: Graph, hw: Hardware) -> dict[int, int]:

@@ -53,8 +53,7 @@ import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-from sim.cost.vector import PROFILE_FILE, load_profiles, model_parts, vector_cost
-from sim.mapping.arena import plan_arena
+from sim.cost.vector import PROFILE_FILE, load_profiles, model_parts, runtime_arena_bytes, vector_cost
 from sim.spec.load import load_hardware
 from workloads.tflite_import import load_tflite
 
@@ -126,13 +125,11 @@ def overrides(r: pd.Series) -> list[str]:
 def add_parts(rows: pd.DataFrame) -> pd.DataFrame:
     """Model parts (cycles before profile parameters) for every row."""
     graphs = {k: load_tflite(MODELS / f) for k, f in MODEL_FILES.items()}
-    arenas = {k: plan_arena(g).arena_bytes for k, g in graphs.items()}
     profiles = load_profiles()
     parts = []
     for _, r in rows.iterrows():
-        hw = load_hardware(r["spec"], overrides(r))
-        parts.append(model_parts(graphs[r["benchmark"]], hw, profiles[r["profile"]],
-                                 arena_bytes=arenas[r["benchmark"]]))
+        hw, g = load_hardware(r["spec"], overrides(r)), graphs[r["benchmark"]]
+        parts.append(model_parts(g, hw, profiles[r["profile"]], arena_bytes=runtime_arena_bytes(g, hw)))
     out = pd.concat([rows, pd.DataFrame(parts)], axis=1)
     out["measured_cycles"] = out["latency_ms"] * 1e-3 * out["clock_mhz"] * 1e6
     out["core"] = out["processor_core"].str.strip()
@@ -239,7 +236,6 @@ def add_energy(res: pd.DataFrame) -> pd.DataFrame:
     """Predicted energy per inference (rows that report it): the model's power with each
     row's fold parameters, plus the board current fitted on the other boards' energy rows."""
     graphs = {k: load_tflite(MODELS / f) for k, f in MODEL_FILES.items()}
-    arenas = {k: plan_arena(g).arena_bytes for k, g in graphs.items()}
     profiles = load_profiles()
     res = res.copy()
     for col in ("model_power_mw", "access_energy_uj", "supply_v"):
@@ -250,7 +246,8 @@ def add_energy(res: pd.DataFrame) -> pd.DataFrame:
         prof = replace(profiles[r["profile"]], **{k: float(r[k]) for k in PARAMS})
         hw = load_hardware(r["spec"], overrides(r))
         g = graphs[r["benchmark"]]
-        costs = [vector_cost(g, op, hw, arena_bytes=arenas[r["benchmark"]], profile=prof) for op in g.ops]
+        arena = runtime_arena_bytes(g, hw)
+        costs = [vector_cost(g, op, hw, arena_bytes=arena, profile=prof) for op in g.ops]
         timed = sum(v for c in costs for k, v in c.energy_pj.items() if k in TIME_PARTS) * 1e-6
         res.loc[i, "access_energy_uj"] = sum(c.energy_total_pj for c in costs) * 1e-6 - timed
         res.loc[i, "model_power_mw"] = timed / float(r["predicted_ms"])

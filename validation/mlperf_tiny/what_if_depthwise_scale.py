@@ -25,8 +25,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import calibrate as cal  # noqa: E402
 import holdout as ho  # noqa: E402
-from sim.cost.vector import _core, load_profiles, op_work  # noqa: E402
-from sim.mapping.arena import plan_arena  # noqa: E402
+from sim.cost.vector import _core, load_profiles, op_work, runtime_arena_bytes  # noqa: E402
 from sim.spec.load import load_hardware  # noqa: E402
 from workloads.tflite_import import load_tflite  # noqa: E402
 
@@ -37,12 +36,11 @@ def parts(rows: pd.DataFrame) -> pd.DataFrame:
     """calibrate.add_parts plus `dw_cycles`, the depthwise kernels' share of `mac_cycles`."""
     data = cal.add_parts(rows)
     graphs = {k: load_tflite(cal.MODELS / f) for k, f in cal.MODEL_FILES.items()}
-    arenas = {k: plan_arena(g).arena_bytes for k, g in graphs.items()}
     profiles = load_profiles()
     dw = []
     for _, r in data.iterrows():
         hw, g = load_hardware(r["spec"], cal.overrides(r)), graphs[r["benchmark"]]
-        dw.append(sum(op_work(g, op, hw, profiles[r["profile"]], arena_bytes=arenas[r["benchmark"]]).core_cycles
+        dw.append(sum(op_work(g, op, hw, profiles[r["profile"]], arena_bytes=runtime_arena_bytes(g, hw)).core_cycles
                       * _core(hw).op_scale.get(op.op_type, 1.0)
                       for op in g.ops if op.op_type == "DEPTHWISE_CONV_2D"))
     return data.assign(dw_cycles=dw)

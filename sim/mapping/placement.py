@@ -1,0 +1,86 @@
+"""Where the runtime keeps a model's tensor arena and its weights, and whether they fit.
+
+A microcontroller runtime (TFLM) keeps the arena (activations, kernel scratch and the
+persistent tail) in on-chip RAM, in TCM when a TCM level holds it, else in `sram`, and
+the weights where the linker put them: flash, else SRAM beside the arena. An NPU system in
+Vela's Shared_Sram mode (`holds_graph_io`) keeps its arena in SRAM too; other parts
+(application cores, NPUs with DRAM) keep it off chip. A part whose memories cannot hold
+what is placed in them cannot run the model as configured, whatever its latency would be.
+Stack, heap and application data are not counted, so `fits` is necessary, not sufficient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from sim.spec.model import Hardware, Memory, VectorUnit
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """What one memory level must hold."""
+
+    memory: str
+    what: str               # "arena" (+ " + tail" on an MCU), "weights", or both
+    need_bytes: int
+    size_bytes: int
+
+    @property
+    def fits(self) -> bool:
+        return self.need_bytes <= self.size_bytes
+
+    def text(self) -> str:
+        need, size = self.need_bytes / 1024, self.size_bytes / 1024
+        if self.fits:
+            return f"{self.memory} {need:.1f} of {size:.1f} KiB ({self.what})"
+        return f"{self.memory} needs {need:.1f} KiB ({self.what}) but has {size:.1f} KiB"
+
+
+def is_mcu(hw: Hardware) -> bool:
+    return isinstance(hw.compute, VectorUnit) and hw.compute.core.startswith("cortex-m")
+
+
+def weight_memory(hw: Hardware) -> Memory:
+    """Weights stay where the linker put them: flash (or DRAM) when the part has it, else SRAM."""
+    off = hw.offchip
+    return off if off is not None else hw.scratchpad
+
+
+def arena_memory(hw: Hardware, arena_bytes: int, sizes: Mapping[str, int] | None = None) -> Memory:
+    """The level holding the tensor arena (see the module docstring); `sizes` overrides
+    level capacities, as a sweep point does."""
+    def size(m: Memory) -> int:
+        return (sizes or {}).get(m.name, m.size_bytes)
+    if is_mcu(hw):
+        tcm = [m for m in hw.memories if m.kind == "tcm" and size(m) >= arena_bytes]
+        return tcm[0] if tcm else hw.scratchpad
+    if hw.scratchpad.holds_graph_io or hw.offchip is None:
+        return hw.scratchpad
+    return hw.offchip
+
+
+def placement(hw: Hardware, *, arena_bytes: int, persistent_bytes: int, weight_bytes: int,
+              sizes: Mapping[str, int] | None = None) -> list[Use]:
+    """One `Use` per level that holds the arena or the weights, outermost first. The
+    persistent tail is TFLM's per-operator bookkeeping on an MCU; an NPU runs the compiled
+    graph as one operator, so there only the arena counts."""
+    tail = persistent_bytes if is_mcu(hw) else 0
+    label = "arena + tail" if tail else "arena"
+    arena = arena_memory(hw, arena_bytes + tail, sizes)
+    weights = weight_memory(hw)
+    need = {arena.name: [label, arena_bytes + tail]}
+    if weights.name in need:
+        need[weights.name] = [f"{label} + weights", need[weights.name][1] + weight_bytes]
+    else:
+        need[weights.name] = ["weights", weight_bytes]
+    return [Use(m.name, need[m.name][0], int(need[m.name][1]), int((sizes or {}).get(m.name, m.size_bytes)))
+            for m in hw.memories if m.name in need]
+
+
+def fits(uses: list[Use]) -> bool:
+    return all(u.fits for u in uses)
+
+
+def describe(uses: list[Use]) -> str:
+    return ", ".join(u.text() for u in uses)

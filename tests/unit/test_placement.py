@@ -1,0 +1,81 @@
+"""Does the model fit the part: where the arena and the weights live, and what each level holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.api import simulate
+from sim.mapping.placement import placement
+from sim.spec.load import load_hardware
+from sim.sweep import SweepPlan, evaluate_chunk, run_sweep
+
+
+def _summary(model: str, hw: str, *sets: str) -> pd.Series:
+    return simulate(model, hw, overrides=list(sets)).summary.iloc[0]
+
+
+def test_an_mcu_arena_with_its_tail_must_fit_sram_and_the_weights_flash() -> None:
+    ok = _summary("mlperf-vww", "stm32l4r5")
+    need = ok["arena_bytes"] + ok["persistent_bytes"]
+    assert ok["fits_memory"] and f"sram {need / 1024:.1f} of 640.0 KiB (arena + tail)" in ok["memory_use"]
+    short = _summary("mlperf-vww", "stm32l4r5", f"memories.sram.size_bytes={need - 16}")
+    assert not short["fits_memory"] and "sram needs" in short["memory_use"]
+    assert short["latency_cycles"] == ok["latency_cycles"]   # priced all the same: the verdict is apart
+    small_flash = _summary("mlperf-ad", "stm32l4r5", f"memories.flash.size_bytes={131072}")
+    assert not small_flash["fits_memory"] and "flash needs" in small_flash["memory_use"]
+
+
+def test_the_arena_goes_to_tcm_only_when_tcm_holds_head_and_tail() -> None:
+    kws = _summary("mlperf-kws", "stm32f746")
+    need = int(kws["arena_bytes"] + kws["persistent_bytes"])
+    assert "dtcm" in kws["memory_use"] and kws["fits_memory"]
+    spilled = _summary("mlperf-kws", "stm32f746", f"memories.dtcm.size_bytes={need - 16}")
+    assert "dtcm" not in spilled["memory_use"] and "sram" in spilled["memory_use"] and spilled["fits_memory"]
+
+
+def test_without_flash_the_weights_share_the_arena_level() -> None:
+    hw = load_hardware("stm32l4r5")
+    no_flash = load_hardware(hw, {"memories": {"sram": {"kind": "sram", "size_bytes": 655360,
+                                                        "bandwidth_bytes_per_cycle": 4.0}}})
+    (use,) = placement(no_flash, arena_bytes=1000, persistent_bytes=200, weight_bytes=5000)
+    assert (use.memory, use.what, use.need_bytes) == ("sram", "arena + tail + weights", 6200)
+
+
+def test_an_npu_counts_its_arena_where_the_spec_keeps_graph_io_and_no_tail() -> None:
+    u55 = _summary("mlperf-vww", "ethos-u55-128")
+    assert f"sram {u55['arena_bytes'] / 1024:.1f} of" in u55["memory_use"] and "tail" not in u55["memory_use"]
+    generic = _summary("mlperf-vww", "systolic-32x32")
+    assert generic["memory_use"].startswith("dram ") and "(arena + weights)" in generic["memory_use"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(arena=st.integers(0, 1 << 20), tail=st.integers(0, 1 << 16), weights=st.integers(0, 1 << 21),
+       sram=st.integers(1 << 14, 1 << 21), grow=st.integers(0, 1 << 20))
+def test_more_memory_never_turns_a_fit_into_a_misfit(arena: int, tail: int, weights: int, sram: int,
+                                                      grow: int) -> None:
+    hw = load_hardware("stm32f746")
+    sizes = {m.name: m.size_bytes for m in hw.memories}
+    before = placement(hw, arena_bytes=arena, persistent_bytes=tail, weight_bytes=weights,
+                       sizes={**sizes, "sram": sram})
+    after = placement(hw, arena_bytes=arena, persistent_bytes=tail, weight_bytes=weights,
+                      sizes={**sizes, "sram": sram + grow})
+    assert all(u.fits for u in after) or not all(u.fits for u in before)
+
+
+def test_batch_sweep_rows_carry_each_points_own_fit(tmp_path: Path) -> None:
+    """The Numba batch path prices the points; the fit verdict still follows each point's SRAM,
+    equal to pricing the point alone, and the front leaves out the points that cannot hold it."""
+    plan = SweepPlan(hw="ethos-u55-128", vary=[("memories.sram.size_bytes", ["32768", "131072"])],
+                     models=["mlperf-vww"])
+    rows = evaluate_chunk(plan, "mlperf-vww", [0, 1])
+    for _, row in rows.iterrows():
+        alone = _summary("mlperf-vww", "ethos-u55-128", f"memories.sram.size_bytes={row['memories.sram.size_bytes']}")
+        assert (row["fits_memory"], row["memory_use"]) == (alone["fits_memory"], alone["memory_use"])
+    assert list(rows["fits_memory"]) == [False, True]
+    info = run_sweep(plan, tmp_path, ["latency_ms"], progress=False, workers=1)
+    front = pd.read_csv(tmp_path / "pareto.csv")
+    assert info["unfit"] == 1 and front["fits_memory"].all() and len(front) == 1
