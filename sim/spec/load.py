@@ -26,8 +26,8 @@ import yaml
 
 from sim.errors import SpecError
 from sim.spec.fields import SpecBuilder, hints_of, join, key_expected, key_ok, number, strip_optional
-from sim.spec.model import (Hardware, Memory, SystolicArray, VectorUnit, WaitStep, steps_ordered,
-                            wait_states_at)
+from sim.spec.model import (CORE_BUS_BYTES, DEFAULT_BUS_BYTES, Hardware, Memory, SystolicArray, VectorUnit,
+                            WaitStep, steps_ordered, wait_states_at)
 
 log = logging.getLogger(__name__)
 
@@ -125,9 +125,10 @@ def load_hardware(spec: str | os.PathLike[str] | Hardware,
             raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise SpecError(file, "", "a mapping of hardware fields", type(raw).__name__)
+    original = raw
     raw = apply_overrides(raw, overrides, file)
     overridden = list(parse_overrides(overrides))
-    raw = follow_clock(raw, overridden, file)
+    raw = follow_clock(raw, overridden, file, original)
     try:
         return build(Hardware, raw, file, "")
     except SpecError as exc:
@@ -137,12 +138,18 @@ def load_hardware(spec: str | os.PathLike[str] | Hardware,
         raise
 
 
-def follow_clock(raw: dict[str, Any], overridden: list[str], file: str) -> dict[str, Any]:
+def follow_clock(raw: dict[str, Any], overridden: list[str], file: str,
+                 original: dict[str, Any] | None = None) -> dict[str, Any]:
     """Derive what the datasheet gives per clock: `run_current_ma` from `run_current_ua_per_mhz`,
     and each memory's `wait_states` from its `wait_state_steps` table, so a what-if at another
     clock pays that clock's current and wait states. An explicit `--set` of the derived field
     wins; a file whose own value disagrees with its rule at its own clock, or a clock above a
-    table's last row, is an error."""
+    table's last row, is an error.
+
+    When a tabled memory's wait states move from the file's (`original`, the mapping before
+    `--set`) to ws', by the table at another clock or by a `--set memories.NAME.wait_states`,
+    its read latency and bandwidth move with them (see `rescale_for_wait_states`), because the
+    file's figures were written for the file's own wait states."""
     memories, clock = raw.get("memories"), number(raw.get("clock_hz"))
     if clock is None:
         return raw
@@ -157,29 +164,95 @@ def follow_clock(raw: dict[str, Any], overridden: list[str], file: str) -> dict[
         raw["run_current_ma"] = current_ma
     if not isinstance(memories, dict):
         return raw
+    original = raw if original is None else original
+    file_memories, file_clock = original.get("memories"), number(original.get("clock_hz"))
+    bus_bytes = core_bus_bytes(raw)
     for name, mem in memories.items():
         if not isinstance(mem, dict) or not mem.get("wait_state_steps"):
             continue
         prefix = f"memories.{name}"
-        if f"{prefix}.wait_states" in overridden or prefix in overridden:
+        if prefix in overridden:
             continue
-        try:
-            steps = tuple(build(WaitStep, s, file, f"{prefix}.wait_state_steps") for s in mem["wait_state_steps"])
-        except (SpecError, TypeError):
-            continue  # malformed: the full build reports it with its path
-        if not steps_ordered(steps):
-            continue  # out of order: Memory reports it
-        ws = wait_states_at(steps, clock)
-        where = "--set" if "clock_hz" in overridden else file
-        if ws is None:
-            raise SpecError(where, "clock_hz", f"at most {steps[-1].up_to_mhz * 1e6:g} (the last row of "
-                            f"{prefix}.wait_state_steps)", clock)
-        retabled = "clock_hz" in overridden or f"{prefix}.wait_state_steps" in overridden
-        if "wait_states" in mem and not retabled and mem["wait_states"] != ws:
-            raise SpecError(file, f"{prefix}.wait_states", f"{ws} (its wait_state_steps at clock_hz "
-                            f"{clock / 1e6:g} MHz)", mem["wait_states"])
-        mem["wait_states"] = ws
+        file_mem = file_memories.get(name) if isinstance(file_memories, dict) else None
+        file_ws = file_wait_states(file_mem, file_clock, file, prefix)
+        if f"{prefix}.wait_states" in overridden:
+            ws = mem["wait_states"]
+        else:
+            steps = wait_steps(mem, file, prefix)
+            if steps is None:
+                continue  # malformed or out of order: the full build reports it with its path
+            ws = wait_states_at(steps, clock)
+            where = "--set" if "clock_hz" in overridden else file
+            if ws is None:
+                raise SpecError(where, "clock_hz", f"at most {steps[-1].up_to_mhz * 1e6:g} (the last row of "
+                                f"{prefix}.wait_state_steps)", clock)
+            retabled = "clock_hz" in overridden or f"{prefix}.wait_state_steps" in overridden
+            if "wait_states" in mem and not retabled and mem["wait_states"] != ws:
+                raise SpecError(file, f"{prefix}.wait_states", f"{ws} (its wait_state_steps at clock_hz "
+                                f"{clock / 1e6:g} MHz)", mem["wait_states"])
+            mem["wait_states"] = ws
+        if file_ws is not None and _count(ws) is not None:
+            rescale_for_wait_states(mem, prefix, file_ws, ws, bus_bytes, overridden)
     return raw
+
+
+def _count(value: Any) -> int | None:
+    """A non-negative integer, else None (the full build reports it)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def wait_steps(mem: dict[str, Any], file: str, prefix: str) -> tuple[WaitStep, ...] | None:
+    """The memory's `wait_state_steps` rows, or None when missing, malformed or out of order."""
+    rows = mem.get("wait_state_steps")
+    if not isinstance(rows, list) or not rows:
+        return None
+    try:
+        steps = tuple(build(WaitStep, s, file, f"{prefix}.wait_state_steps") for s in rows)
+    except (SpecError, TypeError):
+        return None
+    return steps if steps_ordered(steps) else None
+
+
+def file_wait_states(mem: Any, clock_hz: float | None, file: str, prefix: str) -> int | None:
+    """The wait states the file's own figures were written for: its `wait_states`, else its table
+    at its own clock; None when neither is usable."""
+    if not isinstance(mem, dict):
+        return None
+    if "wait_states" in mem:
+        return _count(mem["wait_states"])
+    steps = wait_steps(typing.cast("dict[str, Any]", mem), file, prefix)
+    return wait_states_at(steps, clock_hz) if steps is not None and clock_hz is not None else None
+
+
+def core_bus_bytes(raw: dict[str, Any]) -> int:
+    """Data-bus width, bytes per cycle, of the core that reads the memories: `compute.core` when
+    compute is a vector unit, else `cpu.core`, else DEFAULT_BUS_BYTES (`CORE_BUS_BYTES`)."""
+    compute, cpu = raw.get("compute"), raw.get("cpu")
+    unit = compute if isinstance(compute, dict) and compute.get("type", "vector") == "vector" else cpu
+    core = unit.get("core") if isinstance(unit, dict) else None
+    return CORE_BUS_BYTES.get(core, DEFAULT_BUS_BYTES) if isinstance(core, str) else DEFAULT_BUS_BYTES
+
+
+def rescale_for_wait_states(mem: dict[str, Any], prefix: str, file_ws: int, ws: int, bus_bytes: int,
+                            overridden: list[str]) -> None:
+    """Carry the file's read latency and bandwidth, written for `file_ws` wait states, to `ws`.
+
+    A read pays one cycle per wait state, so latency moves by ws - file_ws (never below 0). The
+    array delivers one `burst_bytes` word per (w + 1) cycles and the core's bus takes at most
+    `bus_bytes` per cycle, so the rate is r(w) = min(burst_bytes / (w + 1), bus_bytes) and the
+    bandwidth scales by r(ws) / r(file_ws): the file's own value stays exact at its own wait
+    states, whether it was array-limited (L4R5: 8 B per 6 cycles) or below both limits (H7A3:
+    4.0 < 32/7). An explicit `--set` of either field wins."""
+    if ws == file_ws:
+        return
+    latency = _count(mem.get("read_latency_cycles", 0))
+    if latency is not None and f"{prefix}.read_latency_cycles" not in overridden:
+        mem["read_latency_cycles"] = max(latency + ws - file_ws, 0)
+    bandwidth, burst = number(mem.get("bandwidth_bytes_per_cycle")), _count(mem.get("burst_bytes", 4))
+    if bandwidth is not None and bandwidth > 0 and burst and f"{prefix}.bandwidth_bytes_per_cycle" not in overridden:
+        def rate(w: int) -> float:
+            return min(burst / (w + 1), bus_bytes)
+        mem["bandwidth_bytes_per_cycle"] = bandwidth * rate(ws) / rate(file_ws)
 
 
 # --- overrides -----------------------------------------------------------------------------

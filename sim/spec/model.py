@@ -23,6 +23,15 @@ OFFCHIP_KINDS = ("dram", "flash")
 VECTOR_KERNELS = ("cmsis-nn", "tflm-reference", "x-cube-ai", "plumerai", "microtvm", "tflite-cpu")
 DTYPES = ("int8", "int16", "float16", "float32")
 WEIGHT_ENCODINGS = ("none", "ethos-u")
+VECTOR_CORES = ("cortex-m0", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55", "cortex-m85", "cortex-a53",
+                "riscv", "x86-64")
+# Bytes per cycle the core's data bus takes from a memory: a flash clocked with wait states can
+# deliver no faster. Cortex-M0 TRM (DDI 0432) and Cortex-M4 TRM (DDI 0439): 32-bit AHB-Lite;
+# Cortex-M33 TRM (100230): 32-bit AHB5 (C-AHB, S-AHB); Cortex-M7 TRM (DDI 0489): 64-bit AXIM;
+# Cortex-M55 TRM (101051) and Cortex-M85 TRM (101924): 64-bit M-AXI. Other cores: DEFAULT_BUS_BYTES.
+CORE_BUS_BYTES: dict[str, int] = {"cortex-m0": 4, "cortex-m4": 4, "cortex-m33": 4,
+                                  "cortex-m7": 8, "cortex-m55": 8, "cortex-m85": 8}
+DEFAULT_BUS_BYTES = 4
 
 
 def spec_field(default: Any = None, *, check: str | None = None, choices: tuple[str, ...] = (),
@@ -74,7 +83,8 @@ class Memory:
     wait_states: int = spec_field(0, check=NONNEG, doc="flash wait states at clock_hz")
     wait_state_steps: tuple[WaitStep, ...] = spec_field(
         (), doc="the datasheet's wait states vs clock, ascending; when given, wait_states follows clock_hz "
-                "(a --set clock_hz carries the right wait states)")
+                "(a --set clock_hz carries the right wait states) and read_latency_cycles and "
+                "bandwidth_bytes_per_cycle follow the wait states")
     cached: bool = spec_field(False, doc="reads go through a cache or flash accelerator (ART)")
     cache_bytes: int = spec_field(0, check=NONNEG,
                                   doc="data capacity of that cache/flash accelerator, bytes (0 = unknown/none)")
@@ -115,9 +125,7 @@ class VectorUnit:
     """An MCU core with SIMD (CMSIS-NN style dual 16-bit MACs, or Helium beats)."""
 
     type: str = spec_field("vector", choices=("vector",), doc="compute kind")
-    core: str = spec_field(required=True, choices=("cortex-m0", "cortex-m4", "cortex-m7", "cortex-m33",
-                                                   "cortex-m55", "cortex-m85", "cortex-a53", "riscv",
-                                                   "x86-64"), doc="CPU core")
+    core: str = spec_field(required=True, choices=VECTOR_CORES, doc="CPU core")
     simd_width_bits: int = spec_field(32, check=POSITIVE, doc="SIMD register width")
     macs_per_cycle: dict[str, float] = spec_field({"int8": 2.0}, check=POSITIVE,
                                                   doc="peak MACs per cycle per data type")

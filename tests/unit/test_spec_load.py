@@ -105,3 +105,87 @@ def test_a_slower_clock_needs_fewer_cycles() -> None:
     slow = simulate("mlperf-kws", "stm32h7a3", overrides=["clock_hz=40e6"]).summary.iloc[0]
     assert slow["latency_cycles"] < fast["latency_cycles"]
     assert slow["stall_cycles"] < fast["stall_cycles"]
+
+
+def _rate(burst_bytes: int, wait_states: int, bus_bytes: int) -> float:
+    """Bytes per cycle of an array giving one burst per (ws + 1) cycles behind a bus_bytes bus."""
+    return min(burst_bytes / (wait_states + 1), bus_bytes)
+
+
+def test_flash_latency_and_bandwidth_follow_the_clock() -> None:
+    """L4R5 flash (file: 5 WS, latency 6, 1.33 B/cycle, 8-byte words, Cortex-M4 32-bit AHB):
+    at 48 MHz the table gives 2 WS, so latency 3 and the bandwidth of a word per 3 cycles."""
+    own = load_hardware("stm32l4r5").offchip
+    at48 = load_hardware("stm32l4r5", ["clock_hz=48e6"]).offchip
+    assert (at48.wait_states, at48.read_latency_cycles) == (2, 3)
+    assert at48.bandwidth_bytes_per_cycle == pytest.approx(own.bandwidth_bytes_per_cycle
+                                                           * _rate(8, 2, 4) / _rate(8, 5, 4))
+    assert at48.bandwidth_bytes_per_cycle == pytest.approx(1.33 * 2)
+    at16 = load_hardware("stm32l4r5", ["clock_hz=16e6"]).offchip
+    assert (at16.wait_states, at16.read_latency_cycles) == (0, 1)
+    assert at16.bandwidth_bytes_per_cycle == pytest.approx(1.33 * 4 / (8 / 6))  # bus-capped at 0 WS
+
+
+def test_bus_capped_flash_scales_in_proportion() -> None:
+    """H7A3 flash (file: 6 WS, 4.0 B/cycle, below 32 B / 7 cycles; Cortex-M7 64-bit AXI): at
+    100 MHz (2 WS) the array could give 32/3 B/cycle, the bus takes 8, and the file's value
+    scales by 8 / (32/7)."""
+    at100 = load_hardware("stm32h7a3", ["clock_hz=100e6"]).offchip
+    assert (at100.wait_states, at100.read_latency_cycles) == (2, 3)
+    assert at100.bandwidth_bytes_per_cycle == pytest.approx(4.0 * 8 / (32 / 7))
+    at200 = load_hardware("stm32h7a3", ["clock_hz=200e6"]).offchip
+    assert at200.wait_states == 4
+    assert at200.bandwidth_bytes_per_cycle == pytest.approx(4.0 * (32 / 5) / (32 / 7))
+
+
+def test_explicit_latency_and_bandwidth_win_over_the_clock() -> None:
+    hw = load_hardware("stm32l4r5", ["clock_hz=48e6", "memories.flash.read_latency_cycles=9",
+                                     "memories.flash.bandwidth_bytes_per_cycle=1.5"])
+    assert (hw.offchip.wait_states, hw.offchip.read_latency_cycles, hw.offchip.bandwidth_bytes_per_cycle) == (2, 9, 1.5)
+    only_latency = load_hardware("stm32l4r5", ["clock_hz=48e6", "memories.flash.read_latency_cycles=9"]).offchip
+    assert only_latency.read_latency_cycles == 9
+    assert only_latency.bandwidth_bytes_per_cycle == pytest.approx(1.33 * 2)
+
+
+def test_set_wait_states_carries_latency_and_bandwidth() -> None:
+    """`--set memories.flash.wait_states=N` says "N wait states": latency and bandwidth follow N
+    from the file's 5, at any clock, unless set too."""
+    hw = load_hardware("stm32l4r5", ["memories.flash.wait_states=2"]).offchip
+    assert (hw.wait_states, hw.read_latency_cycles) == (2, 3)
+    assert hw.bandwidth_bytes_per_cycle == pytest.approx(1.33 * 2)
+    same = load_hardware("stm32l4r5", ["clock_hz=70e6", "memories.flash.wait_states=5"]).offchip
+    assert (same.read_latency_cycles, same.bandwidth_bytes_per_cycle) == (6, 1.33)
+    kept = load_hardware("stm32l4r5", ["memories.flash.wait_states=2", "memories.flash.read_latency_cycles=6"])
+    assert kept.offchip.read_latency_cycles == 6
+
+
+@pytest.mark.parametrize("name", ["stm32l4r5", "stm32h7a3", "stm32u575", "stm32f746"])
+def test_the_files_own_clock_changes_nothing(name: str) -> None:
+    own = load_hardware(name)
+    assert load_hardware(name, [f"clock_hz={own.clock_hz}"]) == own
+    assert load_hardware(name, [f"memories.flash.wait_states={own.offchip.wait_states}"]) == own
+
+
+def test_a_clock_round_trip_through_a_loaded_part_restores_it() -> None:
+    """Loading the 48 MHz part back at 120 MHz undoes the rescale (ratios of r compose)."""
+    own = load_hardware("stm32l4r5")
+    back = load_hardware(load_hardware("stm32l4r5", ["clock_hz=48e6"]), ["clock_hz=120e6"])
+    assert back.offchip.read_latency_cycles == own.offchip.read_latency_cycles
+    assert back.offchip.bandwidth_bytes_per_cycle == pytest.approx(own.offchip.bandwidth_bytes_per_cycle)
+
+
+def test_bus_width_comes_from_the_core_reading_the_memory(tmp_path: Path) -> None:
+    """A systolic part's flash is read at its host cpu's bus; with no cpu, at 4 bytes. 16-byte
+    words at 3 WS give 4 B/cycle; at 0 WS 16, which a 64-bit bus takes as 8 and a 32-bit one as 4."""
+    flash = ("  flash: {kind: flash, size_bytes: 1048576, bandwidth_bytes_per_cycle: 2.0, read_latency_cycles: 4,\n"
+             "          burst_bytes: 16, wait_states: 3,\n"
+             "          wait_state_steps: [{up_to_mhz: 50, wait_states: 0}, {up_to_mhz: 200, wait_states: 3}]}\n"
+             "  sram: {kind: sram, size_bytes: 65536, bandwidth_bytes_per_cycle: 4.0}\n")
+    head = "name: x\nclock_hz: 200e6\ncompute: {type: systolic, rows: 8, cols: 8}\n"
+    with_m7 = tmp_path / "m7.yaml"
+    with_m7.write_text(head + "cpu: {core: cortex-m7}\nmemories:\n" + flash)
+    bare = tmp_path / "bare.yaml"
+    bare.write_text(head + "memories:\n" + flash)
+    assert load_hardware(with_m7, ["clock_hz=40e6"]).offchip.bandwidth_bytes_per_cycle == pytest.approx(2.0 * 8 / 4)
+    assert load_hardware(bare, ["clock_hz=40e6"]).offchip.bandwidth_bytes_per_cycle == pytest.approx(2.0 * 4 / 4)
+    assert load_hardware(bare, ["clock_hz=40e6"]).offchip.read_latency_cycles == 1
