@@ -87,10 +87,13 @@ class Validation:
     boards: int
     median_abs_pct_error: float
     p90_abs_pct_error: float
+    releases: str = ""          # the stack releases those runs measured (others may differ)
 
     def text(self) -> str:
+        word = "releases" if "," in self.releases else "release"
+        releases = f"; stack {word} {self.releases.replace('unstated', 'not stated')}" if self.releases else ""
         return (f"latency error median {self.median_abs_pct_error:.1f}%, p90 {self.p90_abs_pct_error:.1f}% "
-                f"({self.protocol} on {self.runs} {self.data} runs, {self.boards} boards)")
+                f"({self.protocol} on {self.runs} {self.data} runs, {self.boards} boards{releases})")
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,6 +130,7 @@ def test_every_calibrated_profile_carries_the_error_its_validation_measured() ->
     for stack, rows in lobo.groupby("profile"):
         v = profiles[stack].validation
         assert (v.runs, v.boards) == (len(rows), rows["spec"].nunique())
+        assert v.releases == ", ".join(sorted(rows["release"].astype(str).unique()))
         assert v.median_abs_pct_error == pytest.approx(np.median(rows["abs_pct_error"]), abs=0.05)
         assert v.p90_abs_pct_error == pytest.approx(np.percentile(rows["abs_pct_error"], 90), abs=0.05)
 
