@@ -43,7 +43,7 @@ def summary_text(res) -> str:  # noqa: ANN001 - SimResult
         f"write {s['dram_write_bytes'] / 1024:.1f} KiB",
         f"energy     {s['energy_uj']:.2f} uJ per inference",
     ]
-    accuracy = accuracy_text(models)
+    accuracy = accuracy_text(models, getattr(res.hardware.compute, "core", ""))
     if accuracy:
         lines.insert(3, f"accuracy   {accuracy}")
     if s.get("transforms", ""):
@@ -55,15 +55,19 @@ def summary_text(res) -> str:  # noqa: ANN001 - SimResult
     return "\n".join(lines)
 
 
-def accuracy_text(cost_model: str) -> str:
-    """How far the MCU profile that priced the model fell from measurements, or that it was
-    never scored; empty for the NPU cost models (checked against peer simulators, docs/)."""
+def accuracy_text(cost_model: str, core: str) -> str:
+    """How far the MCU profile that priced the model fell from measurements on this core, or
+    that it was never scored there; empty for the NPU cost models (checked against peer
+    simulators, docs/)."""
     profile = load_profiles().get(cost_model)
     if profile is None:
         return ""
-    if profile.validation is None:
+    val = profile.validation
+    if val is None:
         return f"{cost_model} profile not validated against measurements"
-    return f"{cost_model} profile: {profile.validation.text()}"
+    if not val.covers(core):
+        return f"{cost_model} profile not validated on {core} (its measured runs: {val.cores})"
+    return f"{cost_model} profile: {val.text()}"
 
 
 def run(args: argparse.Namespace) -> int:

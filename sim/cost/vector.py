@@ -88,6 +88,12 @@ class Validation:
     median_abs_pct_error: float
     p90_abs_pct_error: float
     releases: str = ""          # the stack releases those runs measured (others may differ)
+    cores: str = ""             # the cores those runs measured, comma-separated spec core names
+
+    def covers(self, core: str) -> bool:
+        """The figures say nothing about a core none of the runs measured (a Helium M85 under
+        a profile fitted on M4/M33/M7 DSP code)."""
+        return not self.cores or core in {c.strip() for c in self.cores.split(",")}
 
     def text(self) -> str:
         word = "releases" if "," in self.releases else "release"
@@ -132,13 +138,15 @@ def profile_of(hw: Hardware, kernels: str | None = None) -> Profile:
     return profiles[name]
 
 
-def validation_of(cost_models: set[str]) -> Validation | None:
-    """The validation of the one MCU profile that priced a whole graph; None for NPU parts,
-    mixed graphs (an NPU with CPU fallback) and profiles never scored on measurements."""
+def validation_of(cost_models: set[str], core: str) -> Validation | None:
+    """The validation of the one MCU profile that priced a whole graph, if its runs measured
+    this core; None for NPU parts, mixed graphs (an NPU with CPU fallback), profiles never
+    scored on measurements and cores they were not scored on."""
     if len(cost_models) != 1:
         return None
     profile = load_profiles().get(next(iter(cost_models)))
-    return profile.validation if profile is not None else None
+    val = profile.validation if profile is not None else None
+    return val if val is not None and val.covers(core) else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,7 +97,7 @@ def summary_frame(layers: pd.DataFrame, graph: Graph, hw: Hardware, *, dataflow:
     cycles = int(total["latency_cycles"])
     mpc = float(total["macs"]) / cycles if cycles else 0.0
     models = set(map(str, layers["cost_model"].to_numpy()))
-    val = validation_of(models)
+    val = validation_of(models, getattr(hw.compute, "core", ""))
     extra = extra or {}
     uses = placement(hw, arena_bytes=arena_bytes, persistent_bytes=int(extra.get("persistent_bytes", 0)),
                      weight_bytes=int(extra.get("weight_storage_bytes", total["weight_bytes"])))

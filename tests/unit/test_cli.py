@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.cost.vector import load_profiles
 from tests.conftest import real_model
 
 BAD = Path(__file__).resolve().parents[1] / "specs" / "bad"
@@ -18,7 +19,7 @@ def test_run_writes_the_three_files_with_contract_columns(tmp_path: Path, capsys
     assert main(["run", "mlperf-ic", "--hw", "stm32h7a3", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "latency" in out and " ms" in out and "uJ" in out
-    assert "accuracy   cmsis-nn profile: latency error median " in out   # stm32h7a3 runs TFLM + CMSIS-NN
+    assert "accuracy   cmsis-nn profile not validated on cortex-m7" in out   # TFLM + CMSIS-NN runs: M4, M33
     layers = pd.read_csv(tmp_path / "layers.csv")
     traffic = pd.read_csv(tmp_path / "traffic.csv")
     summary = pd.read_csv(tmp_path / "summary.csv")
@@ -32,6 +33,19 @@ def test_run_writes_the_three_files_with_contract_columns(tmp_path: Path, capsys
     assert len(layers) == 16 and layers["macs"].sum() == 12_501_632
     assert summary["latency_cycles"][0] == layers["latency_cycles"].sum()
     assert set(traffic["operand"]) <= {"ifm", "weights", "ofm"}
+
+
+def test_run_prints_the_profiles_measured_error(capsys: pytest.CaptureFixture) -> None:
+    assert main(["run", "mlperf-ad", "--hw", "stm32u575", "--set", "kernels=x-cube-ai"]) == 0
+    v = load_profiles()["x-cube-ai"].validation
+    assert (f"accuracy   x-cube-ai profile: latency error median {v.median_abs_pct_error:.1f}%, "
+            f"p90 {v.p90_abs_pct_error:.1f}% (leave-one-board-out on {v.runs} ") in capsys.readouterr().out
+
+
+def test_run_says_when_the_profile_was_never_measured_on_the_parts_core(capsys: pytest.CaptureFixture) -> None:
+    assert main(["run", "mlperf-ad", "--hw", "ra8d1"]) == 0
+    assert "accuracy   cmsis-nn profile not validated on cortex-m85 (its measured runs: cortex-m33, cortex-m4)" \
+        in capsys.readouterr().out
 
 
 def test_run_real_tflite_json(capsys: pytest.CaptureFixture) -> None:

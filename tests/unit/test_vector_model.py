@@ -131,6 +131,7 @@ def test_every_calibrated_profile_carries_the_error_its_validation_measured() ->
         v = profiles[stack].validation
         assert (v.runs, v.boards) == (len(rows), rows["spec"].nunique())
         assert v.releases == ", ".join(sorted(rows["release"].astype(str).unique()))
+        assert v.cores == ", ".join(sorted(rows["core"].str.strip().str.lower().unique()))
         assert v.median_abs_pct_error == pytest.approx(np.median(rows["abs_pct_error"]), abs=0.05)
         assert v.p90_abs_pct_error == pytest.approx(np.percentile(rows["abs_pct_error"], 90), abs=0.05)
 
@@ -143,3 +144,6 @@ def test_the_summary_reports_the_profile_error_only_where_one_validated_profile_
     unscored = simulate("mlperf-ad", "stm32l4r5", overrides=["kernels=tflm-reference"]).summary.iloc[0]
     npu = simulate("mlperf-ad", "ethos-u55-128").summary.iloc[0]
     assert np.isnan(unscored["validated_median_error_pct"]) and np.isnan(npu["validated_p90_error_pct"])
+    # the cmsis-nn runs measured M4 and M33 DSP code: they say nothing about Helium on an M85
+    helium = simulate("mlperf-ad", "ra8d1", overrides=["kernels=cmsis-nn"]).summary.iloc[0]
+    assert np.isnan(helium["validated_median_error_pct"])

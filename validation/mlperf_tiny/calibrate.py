@@ -314,7 +314,9 @@ def validation_entry(lobo: pd.DataFrame, data: str) -> dict[str, object]:
     leave-one-board-out rows, which `edgesim run` prints beside every prediction."""
     s = error_stats(lobo)
     return {"protocol": "leave-one-board-out", "data": data,
-            "releases": ", ".join(sorted(map(str, lobo["release"].unique()))), "runs": s["rows"], "boards": s["boards"],
+            "releases": ", ".join(sorted(map(str, lobo["release"].unique()))),
+            "cores": ", ".join(sorted(lobo["core"].str.strip().str.lower().unique())),
+            "runs": s["rows"], "boards": s["boards"],
             "median_abs_pct_error": round(s["median_abs_pct_error"], 1),
             "p90_abs_pct_error": round(s["p90_abs_pct_error"], 1)}
 
