@@ -301,8 +301,12 @@ def read_ops_csv(path: str | Path) -> BenchmarkLog:
     return BenchmarkLog(path=str(p), ops=df, by_type=pd.DataFrame(), summary={}, source=str(p))
 
 
-def load_profile(path: str | Path) -> BenchmarkLog:
-    """A benchmark_model log, or an ops.csv from `import-log`/`bench`."""
+def load_profile(path: str | Path, *, ticks_per_second: float | None = None,
+                 rate_origin: str = "from --ticks-per-second") -> BenchmarkLog:
+    """A benchmark_model log, TFLite Micro MicroProfiler output (told apart by content), or an
+    ops.csv from `import-log`/`bench`. `ticks_per_second` only concerns MicroProfiler ticks."""
+    from sim.profile.micro_log import is_micro_line, parse_micro_lines  # micro_log builds on this module
+
     p = Path(path)
     if p.suffix == ".csv":
         try:
@@ -311,7 +315,25 @@ def load_profile(path: str | Path) -> BenchmarkLog:
             raise SimError(f"{p}: expected a readable profile, got {exc.strerror}") from None
         if first.startswith("node,"):
             return read_ops_csv(p)
-    return parse_benchmark_log(p)
+    name, lines = read_log_text(p)
+    table = next((n for n, raw in enumerate(lines, start=1) if _is_benchmark_line(raw)), None)
+    micro = next((n for n, raw in enumerate(lines, start=1) if is_micro_line(raw)), None)
+    if table is not None and micro is not None:
+        raise SimError(f"{name}: line {micro}: expected one profile format, got MicroProfiler output in a "
+                       f"benchmark_model log (its tables start at line {table})")
+    if micro is not None:
+        return parse_micro_lines(lines, name, ticks_per_second, rate_origin)
+    if table is None:
+        raise SimError(f"{name}: line 1: expected a benchmark_model op profile (a '==== Run Order ====' table) or "
+                       "TFLite Micro MicroProfiler output ('TAG took N ticks (M ms).'), got neither")
+    return parse_lines(lines, name)
+
+
+def _is_benchmark_line(raw: str) -> bool:
+    text = _PREFIX_RE.sub("", raw.rstrip("\r\n"), count=1).strip()
+    m = _TABLE_RE.match(text)
+    return bool(m and m.group("title") in TABLES) or text.startswith(
+        ("Operator-wise Profiling Info", "Profiling Info for Benchmark"))
 
 
 def ops_csv_frame(log: BenchmarkLog) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """Simulate a model and compare it, operator by operator, with a measured profile.
 
-The measured side is a `benchmark_model` log or an `ops.csv` (from `edgesim import-log` or
-`edgesim bench`); the simulated side is `sim.api.simulate`'s per-layer latency. Only the
+The measured side is a `benchmark_model` log, TFLite Micro MicroProfiler output, or an
+`ops.csv` (from `edgesim import-log` or `edgesim bench`); the simulated side is `sim.api.simulate`'s per-layer latency. Only the
 primary subgraph of the log is compared: that is the graph `load_graph` imports.
 """
 
@@ -14,7 +14,8 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from sim.api import HardwareLike, ModelLike, SimResult, simulate
+from sim.api import HardwareLike, ModelLike, SimResult, load_hardware, simulate
+from sim.errors import SimError
 from sim.profile.align import Scores, align, score
 from sim.profile.benchmark_log import BenchmarkLog, load_profile
 
@@ -37,9 +38,22 @@ class CrossCheck:
 
 
 def crosscheck(model: ModelLike, hardware: HardwareLike, log: str | os.PathLike[str] | BenchmarkLog, *,
-               overrides: Iterable[str] | Mapping[str, Any] | None = None) -> CrossCheck:
-    prof = log if isinstance(log, BenchmarkLog) else load_profile(Path(log))
-    res = simulate(model, hardware, overrides=overrides)
+               overrides: Iterable[str] | Mapping[str, Any] | None = None,
+               ticks_per_second: float | str | None = None) -> CrossCheck:
+    """`ticks_per_second`: the tick rate of a MicroProfiler log (a number, or "clock": ticks are
+    core cycles at the spec's clock_hz); None infers it from the log's (ms) annotations."""
+    hw = load_hardware(hardware, overrides)
+    if isinstance(log, BenchmarkLog):
+        prof = log
+    elif ticks_per_second == "clock":
+        prof = load_profile(Path(log), ticks_per_second=hw.clock_hz,
+                            rate_origin=f"= {hw.name} clock_hz (ticks are core cycles)")
+    else:
+        prof = load_profile(Path(log), ticks_per_second=None if ticks_per_second is None else float(ticks_per_second))
+    if prof.ops.empty:
+        raise SimError(f"{prof.path}: expected per-operator events to cross-check (a Run Order table, or "
+                       "MicroProfiler Log()/LogCsv() lines), got only per-type totals")
+    res = simulate(model, hw)
     ops = prof.ops[prof.ops["subgraph"] == 0].reset_index(drop=True)
     ops.attrs.update(prof.ops.attrs)
     groups, unmatched = align(res.layers[["index", "op_type", "latency_us"]], ops)
