@@ -1,6 +1,6 @@
 """`edgesim calibrate --hw SPEC --fit P... [--test P...]`: fit per-op-type cycle multipliers.
 
-Each P is MODEL=LOG (a benchmark_model log or ops.csv) or a directory written by
+Each P is MODEL=LOG (a benchmark_model log, MicroProfiler output or ops.csv) or a directory written by
 `edgesim bench --out`. Fits `compute.op_scale` on the --fit profiles only, prints the error
 before and after on both sets, and writes the calibrated spec.
 """
@@ -11,7 +11,9 @@ import argparse
 
 import yaml
 
+from sim.api import load_hardware
 from sim.cli.common import add_hw_options, out_dir
+from sim.cli.crosscheck import rate_or_clock
 from sim.profile.calibrate import calibrate, resolve_profile
 from sim.spec.load import dump_yaml
 
@@ -23,12 +25,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fit", nargs="+", required=True, metavar="P", help="MODEL=LOG or bench output dir")
     p.add_argument("--test", nargs="*", default=[], metavar="P", help="held-out MODEL=LOG or bench dirs")
     p.add_argument("--out", default=None, help="directory for the calibrated spec and calibration.csv")
+    p.add_argument("--ticks-per-second", type=rate_or_clock, default=None, metavar="RATE|clock",
+                   help="tick rate of MicroProfiler logs; 'clock': ticks are core cycles at the spec's clock_hz")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    cal = calibrate(args.hw, [resolve_profile(x) for x in args.fit], [resolve_profile(x) for x in args.test],
-                    overrides=args.overrides)
+    rate, origin = args.ticks_per_second, "from --ticks-per-second"
+    if rate == "clock":
+        hw = load_hardware(args.hw, args.overrides)
+        rate, origin = hw.clock_hz, f"= {hw.name} clock_hz (ticks are core cycles)"
+    fit = [resolve_profile(x, rate, origin) for x in args.fit]
+    cal = calibrate(args.hw, fit, [resolve_profile(x, rate, origin) for x in args.test], overrides=args.overrides)
     print("op_scale   " + ", ".join(f"{k} {v:.2f}" for k, v in cal.op_scale.items()))
     cols = ["stage", "split", "model", "mape_pct", "median_ape_pct", "total_ape_pct", "spearman_rho"]
     print(cal.errors[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))

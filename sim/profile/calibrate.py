@@ -36,12 +36,14 @@ class ProfiledModel:
     profile: BenchmarkLog
 
 
-def resolve_profile(item: str) -> ProfiledModel:
+def resolve_profile(item: str, ticks_per_second: float | None = None,
+                    rate_origin: str = "from --ticks-per-second") -> ProfiledModel:
     """`MODEL=LOG` (any model `load_graph` takes, any profile `load_profile` reads) or a
-    directory written by `edgesim bench --out DIR` (its bench_summary.csv names the model)."""
+    directory written by `edgesim bench --out DIR` (its bench_summary.csv names the model).
+    `ticks_per_second`: the tick rate of MicroProfiler logs (None: from their (ms) annotations)."""
     if "=" in item:
         model, _, prof = item.partition("=")
-        return ProfiledModel(model, load_profile(prof))
+        return ProfiledModel(model, load_profile(prof, ticks_per_second=ticks_per_second, rate_origin=rate_origin))
     d = Path(item)
     summary = d / "bench_summary.csv"
     if d.is_dir() and summary.is_file() and (d / "ops.csv").is_file():

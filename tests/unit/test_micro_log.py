@@ -239,3 +239,17 @@ def test_round_trip_simulated_kws_log(tmp_path, capsys):
     assert "error 0.0%" in out and "TFLM MicroProfiler" in out
     assert math.isclose(pd.read_csv(tmp_path / "cc" / "crosscheck_summary.csv")["total_ape_pct"].iloc[0], 0.0,
                         abs_tol=1e-9)
+
+
+def test_calibrate_fits_from_a_micro_profiler_log(tmp_path, capsys):
+    """calibrate takes MicroProfiler logs like any profile: a log whose CONV_2D events are twice
+    the simulated cycles fits CONV_2D op_scale 2 (the fit is measured / predicted time per type)."""
+    model = real_model("kws")
+    res = simulate(model, "stm32l4r5")
+    lines = [log_line(str(t), int(c) * (2 if t == "CONV_2D" else 1), 0)
+             for t, c in zip(res.layers["op_type"], res.layers["latency_cycles"])]
+    p = tmp_path / "uart.log"
+    p.write_text("\n".join(lines) + "\n")
+    assert main(["calibrate", "--hw", "stm32l4r5", "--fit", f"{model}={p}", "--ticks-per-second", "clock"]) == 0
+    out = capsys.readouterr().out
+    assert "CONV_2D 2.00" in out
