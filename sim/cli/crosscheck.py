@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         print(table.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
         print(f"\nmodel      {cc.sim.graph.name} on {cc.sim.hardware.name}  vs  {cc.log.path}")
         if "ops_per_invoke" in cc.log.summary:
-            print(f"measured   {cc.log.source}")
+            print(f"measured   {cc.log.ops.attrs.get('profile_note', cc.log.source)}")
         print(f"total      predicted {s.total_predicted_us / 1e3:.3f} ms, measured {s.total_measured_us / 1e3:.3f} ms "
               f"(sum of nodes), error {s.total_ape_pct:.1f}%")
         print(f"per op     mean APE {s.mape_pct:.1f}%, median APE {s.median_ape_pct:.1f}% over {s.groups} group(s); "

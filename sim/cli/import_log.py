@@ -47,6 +47,7 @@ def micro_summary_lines(log) -> list[str]:  # noqa: ANN001 - BenchmarkLog
     if s["non_op_events"]:
         lines.append(f"skipped    {int(s['non_op_events'])} non-op event(s): {', '.join(tags[:4])}"
                      + (", ..." if len(tags) > 4 else ""))
+    lines.append(f"timing     {log.ops.attrs.get('profile_note', '')}")
     lines.append(f"source     {log.source[:150]}")
     return lines
 

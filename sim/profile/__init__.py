@@ -1,2 +1,2 @@
-"""Measured profiles: TFLite `benchmark_model` logs, live LiteRT runs, and their alignment with
-simulated operators."""
+"""Measured profiles: TFLite `benchmark_model` logs, TFLite Micro MicroProfiler output, live LiteRT
+runs, and their alignment with simulated operators."""

@@ -182,6 +182,11 @@ def _scan(lines: list[str], path: str) -> _Parsed:
     return _Parsed(items, per_tag, header)
 
 
+def fmt_rate(rate: float) -> str:
+    """Ticks per second as a user writes them: 120e6, 25.0445e6."""
+    return f"{rate / 1e6:.6g}e6"
+
+
 def rate_interval(samples: list[tuple[float, int]]) -> tuple[float, float]:
     """Ticks per second consistent with every (ticks, ms) pair, ms = floor(1000 ticks / rate)."""
     lo, hi = 0.0, math.inf
@@ -200,11 +205,11 @@ def infer_rate(samples: list[tuple[float, int]], path: str) -> tuple[float, floa
                        "do not fix the tick rate")
     if lo > hi:
         raise SimError(f"{path}: expected (ms) annotations of one tick rate, got none that fits them all "
-                       f"(bounds {lo:.6g} > {hi:.6g} ticks/s); pass --ticks-per-second")
+                       f"(bounds {fmt_rate(lo)} > {fmt_rate(hi)} ticks/s); pass --ticks-per-second")
     mid = (lo + hi) / 2
     if (hi - lo) / mid > RATE_WIDTH:
         raise SimError(f"{path}: expected --ticks-per-second: the (ms) annotations put the tick rate between "
-                       f"{lo:.6g} and {hi:.6g} ticks/s ({(hi - lo) / mid * 100:.1f}% wide, over "
+                       f"{fmt_rate(lo)} and {fmt_rate(hi)} ticks/s ({(hi - lo) / mid * 100:.1f}% wide, over "
                        f"{RATE_WIDTH * 100:.0f}%)")
     return mid, lo, hi
 
@@ -270,8 +275,8 @@ def parse_micro_lines(lines: list[str], path: str = "<log>", ticks_per_second: f
             raise SimError(f"{path}: expected a positive --ticks-per-second, got {ticks_per_second}")
         rate, origin = float(ticks_per_second), rate_origin
         if samples and not (lo <= rate <= hi):
-            log.warning("%s: --ticks-per-second %.6g lies outside the rate the (ms) annotations allow (%.6g-%.6g)",
-                        path, rate, lo, hi)
+            log.warning("%s: --ticks-per-second %s lies outside the rate the (ms) annotations allow (%s-%s)",
+                        path, fmt_rate(rate), fmt_rate(lo), fmt_rate(hi))
     elif needs_rate:
         if not samples:
             raise SimError(f"{path}: expected --ticks-per-second: the log gives ticks without (ms) annotations")
@@ -320,8 +325,9 @@ def parse_micro_lines(lines: list[str], path: str = "<log>", ticks_per_second: f
     if unit == "us" and runs:
         what += ", times printed in us"
     elif not math.isnan(rate):
-        what += f"; ticks/s {rate:.6g} {origin}"
+        what += f"; ticks/s {fmt_rate(rate)} {origin}"
     source = f"{parsed.header}; {what}" if parsed.header else what
+    ops.attrs["profile_note"] = what
     return BenchmarkLog(path=path, ops=ops, by_type=by_type, summary=summary, source=source, complete=not ops.empty)
 
 
