@@ -1,8 +1,9 @@
 """Simulate a model and compare it, operator by operator, with a measured profile.
 
 The measured side is a `benchmark_model` log, TFLite Micro MicroProfiler output, or an
-`ops.csv` (from `edgesim import-log` or `edgesim bench`); the simulated side is `sim.api.simulate`'s per-layer latency. Only the
-primary subgraph of the log is compared: that is the graph `load_graph` imports.
+`ops.csv` (from `edgesim import-log` or `edgesim bench`); the simulated side is
+`sim.api.simulate`'s per-layer latency. Only the primary subgraph of the log is compared:
+that is the graph `load_graph` imports.
 """
 
 from __future__ import annotations

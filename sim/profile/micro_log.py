@@ -152,8 +152,8 @@ def _scan(lines: list[str], path: str) -> _Parsed:
         if text.startswith(EVENT_CSV_HEADER):
             cols = [c.strip().strip('"').lower() for c in text.split(",")]
             if cols[:3] != ["event", "tag", "ticks"] or cols[3:] not in ([], ["ms"]):
-                raise SimError(f"{path}: line {lineno}: expected the LogCsv header \"Event\",\"Tag\",\"Ticks\"[,\"ms\"], "
-                               f"got {text[:80]!r}")
+                raise SimError(f"{path}: line {lineno}: expected the LogCsv header "
+                               f"\"Event\",\"Tag\",\"Ticks\"[,\"ms\"], got {text[:80]!r}")
             table = cols
             items.append(None)
             continue
@@ -258,6 +258,10 @@ def parse_micro_lines(lines: list[str], path: str = "<log>", ticks_per_second: f
         raise SimError(f"{path}: line 1: expected TFLite Micro MicroProfiler output ('TAG took N ticks (M ms).'), "
                        "got none")
     runs, skipped = _runs(parsed.items)
+    if not runs and not parsed.per_tag:
+        tags = ", ".join(dict.fromkeys(e.tag for e in skipped[:3]))
+        raise SimError(f"{path}: line {skipped[0].lineno}: expected operator events (TFLite builtin names such as "
+                       f"CONV_2D), got only application events ({tags})")
     units = {e.unit for r in runs for e in r}
     if len(units) > 1:
         first_us = next(e for r in runs for e in r if e.unit == "us")
@@ -342,7 +346,8 @@ def _by_type(ops: pd.DataFrame, per_tag: list[dict[str, int]], to_us: Callable[[
     elif per_tag:
         tags = list(dict.fromkeys(t for table in per_tag for t in table if op_type_of(t) is not None))
         g = pd.DataFrame({"op_type": [op_type_of(t) for t in tags], "count": np.nan,
-                          "avg_us": [float(np.mean([to_us(tb.get(t, 0)) for tb in per_tag])) for t in tags], "times_called": np.nan})
+                          "avg_us": [float(np.mean([to_us(tb.get(t, 0)) for tb in per_tag])) for t in tags],
+                          "times_called": np.nan})
     else:
         return pd.DataFrame(columns=cols)
     total = float(g["avg_us"].sum())

@@ -173,6 +173,7 @@ def test_rate_interval_math():
     ("=== Run Order ===\n\t[node type]\t[avg ms]\t[Name]\nCONV_2D took 10 ticks (0 ms).\n", "line 3",
      "one profile format"),
     ("", "line 1", "benchmark_model op profile"),
+    ("\nKeywordRunNIerations(1) took 34253 ticks (34 ms)\n", "line 2", "operator events"),
     ("hello\nworld\n", "line 1", "MicroProfiler output"),
 ])
 def test_bad_logs_give_one_line_naming_file_and_line(tmp_path, capsys, text, where, what):
