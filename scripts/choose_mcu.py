@@ -18,8 +18,8 @@ import math
 import pandas as pd
 
 from sim.api import load_hardware, simulate
+from sim.mapping.placement import is_mcu
 from sim.spec.load import bundled_names
-from sim.spec.model import VectorUnit
 
 # Newest measured release of each stack (sim/cost/vector_profiles.yaml).
 STACKS = ("cmsis-nn", "microtvm", "plumerai@2023.05", "x-cube-ai@10.2")
@@ -27,12 +27,7 @@ ST_ONLY = ("x-cube-ai",)          # ST's tool generates code for STM32 parts onl
 
 
 def mcu_parts() -> list[str]:
-    out = []
-    for name in bundled_names():
-        hw = load_hardware(name)
-        if isinstance(hw.compute, VectorUnit) and hw.compute.core.startswith("cortex-m"):
-            out.append(name)
-    return out
+    return [name for name in bundled_names() if is_mcu(load_hardware(name))]
 
 
 def runs_on(stack: str, part: str) -> bool:

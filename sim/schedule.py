@@ -15,7 +15,8 @@ from sim.cost.vector import runtime_arena_bytes, vector_cost
 from sim.errors import SimError
 from sim.graph.ir import Graph
 from sim.mapping.arena import plan_arena
-from sim.spec.model import Hardware, VectorUnit
+from sim.mapping.placement import is_mcu
+from sim.spec.model import Hardware
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def schedule(graph: Graph, hw: Hardware, *, dataflow: str = "best", compat: str 
     if compat is None and hw.is_systolic:  # NPU: native systolic-array model
         from sim.cost.systolic import systolic_costs
         return systolic_costs(graph, hw, dataflow=dataflow, objective=objective)
-    if isinstance(hw.compute, VectorUnit) and hw.compute.core.startswith("cortex-m"):  # MCU: CMSIS-NN model
+    if is_mcu(hw):  # MCU: CMSIS-NN model
         arena = runtime_arena_bytes(graph, hw)
         return [vector_cost(graph, op, hw, arena_bytes=arena) for op in graph.ops]
     onchip = plan_arena(graph).arena_bytes <= hw.scratchpad.size_bytes

@@ -35,7 +35,7 @@ import pandas as pd
 
 from sim.errors import SimError, SpecError
 from sim.graph.ir import Graph
-from sim.mapping.placement import describe, fits, placement
+from sim.mapping.placement import fit_columns
 from sim.spec.load import load_hardware, parse_overrides
 from sim.spec.model import Hardware
 
@@ -196,9 +196,8 @@ def _batch_rows(batch: Callable[..., Any], graph: Graph, base: Hardware, plan: S
                    utilization=mpc / float(hw_vals["compute.rows"] * hw_vals["compute.cols"]))
         sizes = {k.split(".")[1]: int(v[i]) for k, v in arrays.items()
                  if k.startswith("memories.") and k.endswith(".size_bytes")}
-        uses = placement(base, arena_bytes=int(row["arena_bytes"]), persistent_bytes=int(row["persistent_bytes"]),
-                         weight_bytes=int(row.get("weight_storage_bytes", row["weight_bytes"])), sizes=sizes)
-        row.update(fits_memory=fits(uses), memory_use=describe(uses))
+        row.update(fit_columns(base, arena_bytes=int(row["arena_bytes"]), persistent_bytes=int(row["persistent_bytes"]),
+                               weight_bytes=int(row.get("weight_storage_bytes", row["weight_bytes"])), sizes=sizes))
         rows.append(row)
     if first.get("_point") == points[0]:
         bad = [k for k, v in first.items() if k != "_point" and _differs(rows[0].get(k), v)]

@@ -14,6 +14,7 @@ import yaml
 from sim.api import load_hardware
 from sim.cli.common import add_hw_options, out_dir
 from sim.cli.crosscheck import rate_or_clock
+from sim.profile.crosscheck import tick_rate
 from sim.profile.calibrate import calibrate, resolve_profile
 from sim.spec.load import dump_yaml
 
@@ -31,10 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    rate, origin = args.ticks_per_second, "from --ticks-per-second"
-    if rate == "clock":
-        hw = load_hardware(args.hw, args.overrides)
-        rate, origin = hw.clock_hz, f"= {hw.name} clock_hz (ticks are core cycles)"
+    rate, origin = tick_rate(args.ticks_per_second, load_hardware(args.hw, args.overrides))
     fit = [resolve_profile(x, rate, origin) for x in args.fit]
     cal = calibrate(args.hw, fit, [resolve_profile(x, rate, origin) for x in args.test], overrides=args.overrides)
     print("op_scale   " + ", ".join(f"{k} {v:.2f}" for k, v in cal.op_scale.items()))

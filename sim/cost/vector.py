@@ -34,7 +34,7 @@ from sim.errors import SimError
 from sim.graph.ir import VIEW_OPS, Graph, Op
 from sim.graph.loops import DATA_MOVEMENT_OPS, ELEMENTWISE_OPS, loops_of, macs_of
 from sim.mapping.arena import persistent_bytes_estimate, plan_arena
-from sim.mapping.placement import arena_memory, weight_memory
+from sim.mapping.placement import arena_memory, is_mcu, weight_memory
 from sim.spec.model import Hardware, VectorUnit
 from sim.units import mw_for_cycles_to_pj
 
@@ -353,7 +353,7 @@ def runtime_arena_bytes(graph: Graph, hw: Hardware) -> int:
 def scratch_sizes(graph: Graph, hw: Hardware) -> dict[int, int]:
     """Per-operator kernel scratch (CMSIS-NN im2col / window / accumulator buffers) the
     interpreter requests in the arena; none for the TFLM reference kernels or non-MCU parts."""
-    if not isinstance(hw.compute, VectorUnit) or not hw.compute.core.startswith("cortex-m"):
+    if not is_mcu(hw):
         return {}
     prof = profile_of(hw)
     core = _core(hw)

@@ -38,6 +38,7 @@ class Use:
 
 
 def is_mcu(hw: Hardware) -> bool:
+    """A Cortex-M part: TFLM interprets the graph op by op, with CMSIS-NN style kernels."""
     return isinstance(hw.compute, VectorUnit) and hw.compute.core.startswith("cortex-m")
 
 
@@ -84,3 +85,11 @@ def fits(uses: list[Use]) -> bool:
 
 def describe(uses: list[Use]) -> str:
     return ", ".join(u.text() for u in uses)
+
+
+def fit_columns(hw: Hardware, *, arena_bytes: int, persistent_bytes: int, weight_bytes: int,
+                sizes: Mapping[str, int] | None = None) -> dict[str, object]:
+    """summary.csv's `fits_memory` and `memory_use`."""
+    uses = placement(hw, arena_bytes=arena_bytes, persistent_bytes=persistent_bytes, weight_bytes=weight_bytes,
+                     sizes=sizes)
+    return {"fits_memory": fits(uses), "memory_use": describe(uses)}

@@ -19,6 +19,7 @@ from sim.api import HardwareLike, ModelLike, SimResult, load_hardware, simulate
 from sim.errors import SimError
 from sim.profile.align import Scores, align, score
 from sim.profile.benchmark_log import BenchmarkLog, load_profile
+from sim.spec.model import Hardware
 
 
 @dataclass
@@ -38,6 +39,14 @@ class CrossCheck:
         return pd.DataFrame([row])
 
 
+def tick_rate(ticks_per_second: float | str | None, hw: Hardware) -> tuple[float | None, str]:
+    """(rate, where it came from) for MicroProfiler ticks: "clock" means core cycles at the
+    spec's clock_hz; a number is the user's; None leaves it to the log's (ms) annotations."""
+    if ticks_per_second == "clock":
+        return hw.clock_hz, f"= {hw.name} clock_hz (ticks are core cycles)"
+    return (None if ticks_per_second is None else float(ticks_per_second)), "from --ticks-per-second"
+
+
 def crosscheck(model: ModelLike, hardware: HardwareLike, log: str | os.PathLike[str] | BenchmarkLog, *,
                overrides: Iterable[str] | Mapping[str, Any] | None = None,
                ticks_per_second: float | str | None = None) -> CrossCheck:
@@ -46,11 +55,9 @@ def crosscheck(model: ModelLike, hardware: HardwareLike, log: str | os.PathLike[
     hw = load_hardware(hardware, overrides)
     if isinstance(log, BenchmarkLog):
         prof = log
-    elif ticks_per_second == "clock":
-        prof = load_profile(Path(log), ticks_per_second=hw.clock_hz,
-                            rate_origin=f"= {hw.name} clock_hz (ticks are core cycles)")
     else:
-        prof = load_profile(Path(log), ticks_per_second=None if ticks_per_second is None else float(ticks_per_second))
+        rate, origin = tick_rate(ticks_per_second, hw)
+        prof = load_profile(Path(log), ticks_per_second=rate, rate_origin=origin)
     if prof.ops.empty:
         raise SimError(f"{prof.path}: expected per-operator events to cross-check (a Run Order table, or "
                        "MicroProfiler Log()/LogCsv() lines), got only per-type totals")

@@ -11,7 +11,7 @@ from sim import __version__
 from sim.cost.layer import LayerCost
 from sim.cost.vector import validation_of
 from sim.graph.ir import Graph
-from sim.mapping.placement import describe, fits, placement
+from sim.mapping.placement import fit_columns
 from sim.report.columns import LAYER_COLUMNS, SUMMARY_COLUMNS, TRAFFIC_COLUMNS, Column
 from sim.spec.model import Hardware
 from sim.units import cycles_to_ms, cycles_to_us
@@ -99,8 +99,6 @@ def summary_frame(layers: pd.DataFrame, graph: Graph, hw: Hardware, *, dataflow:
     models = set(map(str, layers["cost_model"].to_numpy()))
     val = validation_of(models, getattr(hw.compute, "core", ""))
     extra = extra or {}
-    uses = placement(hw, arena_bytes=arena_bytes, persistent_bytes=int(extra.get("persistent_bytes", 0)),
-                     weight_bytes=int(extra.get("weight_storage_bytes", total["weight_bytes"])))
     row = {
         "model": graph.name, "hardware": hw.name, "dataflow": dataflow,
         "cost_model": "+".join(sorted(models)),
@@ -116,7 +114,8 @@ def summary_frame(layers: pd.DataFrame, graph: Graph, hw: Hardware, *, dataflow:
         "transforms": "+".join(getattr(graph, "transforms", [])),
         "validated_median_error_pct": val.median_abs_pct_error if val else np.nan,
         "validated_p90_error_pct": val.p90_abs_pct_error if val else np.nan,
-        "fits_memory": fits(uses), "memory_use": describe(uses),
+        **fit_columns(hw, arena_bytes=arena_bytes, persistent_bytes=int(extra.get("persistent_bytes", 0)),
+                      weight_bytes=int(extra.get("weight_storage_bytes", total["weight_bytes"]))),
         **extra,
     }
     return _frame({k: [v] for k, v in row.items()}, SUMMARY_COLUMNS)
