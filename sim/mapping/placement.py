@@ -6,7 +6,8 @@ the weights where the linker put them: flash, else SRAM beside the arena. An NPU
 Vela's Shared_Sram mode (`holds_graph_io`) keeps its arena in SRAM too; other parts
 (application cores, NPUs with DRAM) keep it off chip. A part whose memories cannot hold
 what is placed in them cannot run the model as configured, whatever its latency would be.
-Stack, heap and application data are not counted, so `fits` is necessary, not sufficient.
+Stack, heap, code and application data count only as a level's `reserved_bytes` (default
+0), so with no reservation `fits` is necessary, not sufficient.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ class Use:
     memory: str
     what: str               # "arena" (+ " + tail" on an MCU), "weights", or both
     need_bytes: int
-    size_bytes: int
+    size_bytes: int         # free for the model: capacity less `reserved_bytes`
+    reserved_bytes: int = 0
 
     @property
     def fits(self) -> bool:
@@ -32,9 +34,10 @@ class Use:
 
     def text(self) -> str:
         need, size = self.need_bytes / 1024, self.size_bytes / 1024
+        free = f" free after {self.reserved_bytes / 1024:.1f} KiB reserved" if self.reserved_bytes else ""
         if self.fits:
-            return f"{self.memory} {need:.1f} of {size:.1f} KiB ({self.what})"
-        return f"{self.memory} needs {need:.1f} KiB ({self.what}) but has {size:.1f} KiB"
+            return f"{self.memory} {need:.1f} of {size:.1f} KiB{free} ({self.what})"
+        return f"{self.memory} needs {need:.1f} KiB ({self.what}) but has {size:.1f} KiB{free}"
 
 
 def is_mcu(hw: Hardware) -> bool:
@@ -48,13 +51,16 @@ def weight_memory(hw: Hardware) -> Memory:
     return off if off is not None else hw.scratchpad
 
 
+def free_bytes(m: Memory, sizes: Mapping[str, int] | None = None) -> int:
+    """What a level offers the model: its capacity (`sizes` overrides it, as a sweep point
+    does) less what the application reserves there."""
+    return max((sizes or {}).get(m.name, m.size_bytes) - m.reserved_bytes, 0)
+
+
 def arena_memory(hw: Hardware, arena_bytes: int, sizes: Mapping[str, int] | None = None) -> Memory:
-    """The level holding the tensor arena (see the module docstring); `sizes` overrides
-    level capacities, as a sweep point does."""
-    def size(m: Memory) -> int:
-        return (sizes or {}).get(m.name, m.size_bytes)
+    """The level holding the tensor arena (see the module docstring)."""
     if is_mcu(hw):
-        tcm = [m for m in hw.memories if m.kind == "tcm" and size(m) >= arena_bytes]
+        tcm = [m for m in hw.memories if m.kind == "tcm" and free_bytes(m, sizes) >= arena_bytes]
         return tcm[0] if tcm else hw.scratchpad
     if hw.scratchpad.holds_graph_io or hw.offchip is None:
         return hw.scratchpad
@@ -75,7 +81,7 @@ def placement(hw: Hardware, *, arena_bytes: int, persistent_bytes: int, weight_b
         need[weights.name] = [f"{label} + weights", need[weights.name][1] + weight_bytes]
     else:
         need[weights.name] = ["weights", weight_bytes]
-    return [Use(m.name, need[m.name][0], int(need[m.name][1]), int((sizes or {}).get(m.name, m.size_bytes)))
+    return [Use(m.name, need[m.name][0], int(need[m.name][1]), free_bytes(m, sizes), m.reserved_bytes)
             for m in hw.memories if m.name in need]
 
 

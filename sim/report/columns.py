@@ -95,7 +95,8 @@ SUMMARY_COLUMNS = (
     Column("validated_p90_error_pct", "float", "%", "90th percentile of the same errors"),
     Column("fits_memory", "bool", "", "the tensor arena (with its persistent tail) and the weights fit the memories the "
            "runtime keeps them in (MCU: TCM or sram, and flash); false: the part cannot run the model as configured"),
-    Column("memory_use", "str", "", "per memory level: bytes it must hold, of its size, and what (arena, weights)"),
+    Column("memory_use", "str", "", "per memory level: bytes it must hold, of what it offers (its size less "
+           "reserved_bytes), and what (arena, weights)"),
 )
 
 # Columns added by what-if transforms (sim/transforms) when the transform is applied.

@@ -73,6 +73,9 @@ class Memory:
     name: str = spec_field(required=True, doc="key under memories:")
     kind: str = spec_field(required=True, choices=MEMORY_KINDS, doc="technology of the level")
     size_bytes: int = spec_field(required=True, check=POSITIVE, doc="capacity, bytes")
+    reserved_bytes: int = spec_field(0, check=NONNEG,
+                                     doc="bytes the application keeps here (stack, heap, code, its own buffers); "
+                                         "the fit check and the choice of TCM for an MCU arena count only the rest")
     bandwidth_bytes_per_cycle: float = spec_field(required=True, check=POSITIVE,
                                                   doc="sustained bytes per core clock cycle")
     read_latency_cycles: int = spec_field(0, check=NONNEG, doc="first-beat latency of a read, cycles")
@@ -99,6 +102,8 @@ class Memory:
     source: str = spec_field("", doc="where the figures come from")
 
     def __post_init__(self) -> None:
+        if self.reserved_bytes > self.size_bytes:
+            raise ValueError(f"reserved_bytes: expected at most size_bytes ({self.size_bytes}), got {self.reserved_bytes}")
         if self.size_bytes % self.banks:
             raise ValueError(f"banks: expected a divisor of size_bytes ({self.size_bytes}), got {self.banks}")
         if not steps_ordered(self.wait_state_steps):

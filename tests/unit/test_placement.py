@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.api import simulate
+from sim.errors import SpecError
 from sim.mapping.placement import placement
 from sim.spec.load import load_hardware
 from sim.sweep import SweepPlan, evaluate_chunk, run_sweep
@@ -35,6 +37,25 @@ def test_the_arena_goes_to_tcm_only_when_tcm_holds_head_and_tail() -> None:
     assert "dtcm" in kws["memory_use"] and kws["fits_memory"]
     spilled = _summary("mlperf-kws", "stm32f746", f"memories.dtcm.size_bytes={need - 16}")
     assert "dtcm" not in spilled["memory_use"] and "sram" in spilled["memory_use"] and spilled["fits_memory"]
+
+
+def test_what_the_application_reserves_is_not_the_models() -> None:
+    """Stack, heap and code take a level's `reserved_bytes`: the arena must fit the rest, and a
+    DTCM the application fills no longer takes the arena."""
+    ok = _summary("mlperf-vww", "stm32l4r5")
+    need = int(ok["arena_bytes"] + ok["persistent_bytes"])
+    tight = _summary("mlperf-vww", "stm32l4r5", f"memories.sram.reserved_bytes={655360 - need}")
+    assert tight["fits_memory"] and "KiB reserved" in tight["memory_use"]
+    over = _summary("mlperf-vww", "stm32l4r5", f"memories.sram.reserved_bytes={655360 - need + 1}")
+    assert not over["fits_memory"] and "sram needs" in over["memory_use"]
+    kws = _summary("mlperf-kws", "stm32f746")
+    full_dtcm = _summary("mlperf-kws", "stm32f746", "memories.dtcm.reserved_bytes=60000")
+    assert "dtcm" in kws["memory_use"] and "dtcm" not in full_dtcm["memory_use"] and full_dtcm["fits_memory"]
+
+
+def test_a_reservation_larger_than_the_level_is_a_spec_error() -> None:
+    with pytest.raises(SpecError, match="reserved_bytes: expected at most size_bytes"):
+        load_hardware("stm32l4r5", ["memories.sram.reserved_bytes=700000"])
 
 
 def test_without_flash_the_weights_share_the_arena_level() -> None:
