@@ -7,8 +7,12 @@ The mbed-os board support for that kit (targets/TARGET_Cypress/TARGET_PSOC6/TARG
 COMPONENT_BSP_DESIGN_MODUS/GeneratedSource/cycfg_system.c) configures CLK_HF0 = 100 MHz from the
 FLL with CLK_FAST undivided, i.e. a 100 MHz CM4. This script prices the PSoC 62 rows at 100 MHz
 (flash 3 wait states and no SRAM wait state, the PDL's settings at 100 MHz in LP mode, from the
-sources hw_specs/psoc62.yaml cites) and reports the Plumerai LOBO error both ways. The declared clock is kept in
-the model: a board-support default does not show what the submitter ran.
+sources hw_specs/psoc62.yaml cites) and reports the Plumerai LOBO error both ways. The submission's own
+build points the same way: closed/plumerai/code/README.md (v0.7 and v1.0) builds with a plain
+`mbed compile -m cy8cproto_062_4343w`, and its mbed_app.json sets only the stack size and printf options,
+no clock; every stored revision of the board's design.modus has the FLL at 100 MHz feeding CLK_HF0 with
+CLK_FAST divided by 1. What the proprietary engine library does at start-up is not visible, so the declared
+clock is kept in the model; at 100 MHz Plumerai's LOBO median would still be above 10% (see the output).
 
     EDGESIM_SHARED=/path/to/shared python validation/mlperf_tiny/what_if_psoc62_clock.py
 """
