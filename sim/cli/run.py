@@ -6,8 +6,10 @@ import argparse
 
 from sim.api import simulate
 from sim.cli.common import add_hw_options, out_dir, print_frame, write_frames
-from sim.cost.vector import load_profiles
+from sim.cost.vector import load_profiles, power_validation
+from sim.mapping.placement import is_mcu
 from sim.schedule import DATAFLOW_CHOICES
+from sim.spec.model import Hardware
 from sim.transforms import parse_transforms
 
 
@@ -43,6 +45,9 @@ def summary_text(res) -> str:  # noqa: ANN001 - SimResult
         f"write {s['dram_write_bytes'] / 1024:.1f} KiB",
         f"energy     {s['energy_uj']:.2f} uJ per inference",
     ]
+    power = power_text(res.hardware)
+    if power:
+        lines.append(f"           {power}")
     accuracy = accuracy_text(models, getattr(res.hardware.compute, "core", ""))
     if accuracy:
         lines.insert(3, f"accuracy   {accuracy}")
@@ -53,6 +58,17 @@ def summary_text(res) -> str:  # noqa: ANN001 - SimResult
                      f"{100 * s['cpu_latency_share']:.1f}% of latency incl. boundaries; "
                      f"fragmentation {s['fragmentation']:.2f})")
     return "\n".join(lines)
+
+
+def power_text(hw: Hardware) -> str:
+    """How far the MCU power model fell from measured energy, printed under the energy; and
+    whether this part was among the boards measured (else its board current is theirs)."""
+    val = power_validation() if is_mcu(hw) else None
+    if val is None:
+        return ""
+    own = "" if val.measured(hw.name) else \
+        f"; {hw.name} was not among them: its board_current_ma is their fit"
+    return val.text() + own
 
 
 def accuracy_text(cost_model: str, core: str) -> str:

@@ -89,6 +89,8 @@ class Validation:
     p90_abs_pct_error: float
     releases: str = ""          # the stack releases those runs measured (others may differ)
     cores: str = ""             # the cores those runs measured, comma-separated spec core names
+    quantity: str = "latency"   # what was scored: latency, or power (energy at the measured latency)
+    parts: str = ""             # the bundled specs whose runs were scored, comma-separated
 
     def covers(self, core: str) -> bool:
         """The figures say nothing about a core none of the runs measured (a Helium M85 under
@@ -98,8 +100,11 @@ class Validation:
     def text(self) -> str:
         word = "releases" if "," in self.releases else "release"
         releases = f"; stack {word} {self.releases.replace('unstated', 'not stated')}" if self.releases else ""
-        return (f"latency error median {self.median_abs_pct_error:.1f}%, p90 {self.p90_abs_pct_error:.1f}% "
+        return (f"{self.quantity} error median {self.median_abs_pct_error:.1f}%, p90 {self.p90_abs_pct_error:.1f}% "
                 f"({self.protocol} on {self.runs} {self.data} runs, {self.boards} boards{releases})")
+
+    def measured(self, part: str) -> bool:
+        return part in {p.strip() for p in self.parts.split(",")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +133,16 @@ def load_profiles(path: Path = PROFILE_FILE) -> dict[str, Profile]:
                             calibrated=bool(p.get("calibrated", False)), source=str(p.get("source", "")),
                             validation=Validation(**p["validation"]) if p.get("validation") else None)
     return out
+
+
+@lru_cache(maxsize=4)
+def power_validation(path: Path = PROFILE_FILE) -> Validation | None:
+    """How far the MCU power model (run current, board current, static power and access
+    energy, at the measured latency) fell from the EnergyRunner's measurements on boards its
+    board current was not fitted on; one figure for every stack, since power does not depend
+    on the kernels' speed. Energy adds the profile's latency error to it."""
+    raw = yaml.safe_load(path.read_text()).get("power_validation")
+    return Validation(**raw) if raw else None
 
 
 def profile_of(hw: Hardware, kernels: str | None = None) -> Profile:

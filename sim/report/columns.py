@@ -93,6 +93,10 @@ SUMMARY_COLUMNS = (
     Column("validated_median_error_pct", "float", "%", "median absolute latency error of the MCU kernels profile that "
            "priced the model, on measured runs of boards its fit left out (empty: not validated, or not one MCU profile)"),
     Column("validated_p90_error_pct", "float", "%", "90th percentile of the same errors"),
+    Column("validated_power_median_error_pct", "float", "%", "MCU parts: median absolute error of the power model "
+           "(energy at the measured latency) on MLPerf Tiny energy runs of boards its board current was not "
+           "fitted on; energy adds the latency error (empty: not an MCU)"),
+    Column("validated_power_p90_error_pct", "float", "%", "90th percentile of the same errors"),
     Column("fits_memory", "bool", "", "the tensor arena (with its persistent tail) and the weights fit the memories the "
            "runtime keeps them in (MCU: TCM or sram, and flash); false: the part cannot run the model as configured"),
     Column("memory_use", "str", "", "per memory level: bytes it must hold, of what it offers (its size less "

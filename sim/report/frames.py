@@ -9,9 +9,9 @@ import pandas as pd
 
 from sim import __version__
 from sim.cost.layer import LayerCost
-from sim.cost.vector import validation_of
+from sim.cost.vector import power_validation, validation_of
 from sim.graph.ir import Graph
-from sim.mapping.placement import fit_columns
+from sim.mapping.placement import fit_columns, is_mcu
 from sim.report.columns import LAYER_COLUMNS, SUMMARY_COLUMNS, TRAFFIC_COLUMNS, Column
 from sim.spec.model import Hardware
 from sim.units import cycles_to_ms, cycles_to_us
@@ -98,6 +98,7 @@ def summary_frame(layers: pd.DataFrame, graph: Graph, hw: Hardware, *, dataflow:
     mpc = float(total["macs"]) / cycles if cycles else 0.0
     models = set(map(str, layers["cost_model"].to_numpy()))
     val = validation_of(models, getattr(hw.compute, "core", ""))
+    power = power_validation() if is_mcu(hw) else None
     extra = extra or {}
     row = {
         "model": graph.name, "hardware": hw.name, "dataflow": dataflow,
@@ -114,6 +115,8 @@ def summary_frame(layers: pd.DataFrame, graph: Graph, hw: Hardware, *, dataflow:
         "transforms": "+".join(getattr(graph, "transforms", [])),
         "validated_median_error_pct": val.median_abs_pct_error if val else np.nan,
         "validated_p90_error_pct": val.p90_abs_pct_error if val else np.nan,
+        "validated_power_median_error_pct": power.median_abs_pct_error if power else np.nan,
+        "validated_power_p90_error_pct": power.p90_abs_pct_error if power else np.nan,
         **fit_columns(hw, arena_bytes=arena_bytes, persistent_bytes=int(extra.get("persistent_bytes", 0)),
                       weight_bytes=int(extra.get("weight_storage_bytes", total["weight_bytes"]))),
         **extra,

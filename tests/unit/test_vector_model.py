@@ -7,7 +7,7 @@ import pytest
 
 from sim.api import simulate
 from sim.cost import vector_kernels as vk
-from sim.cost.vector import CORE_CPI, load_profiles
+from sim.cost.vector import CORE_CPI, load_profiles, power_validation
 from sim.errors import SimError
 from workloads.builder import GraphBuilder
 
@@ -147,3 +147,34 @@ def test_the_summary_reports_the_profile_error_only_where_one_validated_profile_
     # the cmsis-nn runs measured M4 and M33 DSP code: they say nothing about Helium on an M85
     helium = simulate("mlperf-ad", "ra8d1", overrides=["kernels=cmsis-nn"]).summary.iloc[0]
     assert np.isnan(helium["validated_median_error_pct"])
+
+
+def test_the_power_validation_is_the_committed_energy_tables() -> None:
+    """The power error `edgesim run` prints under an MCU's energy is the leave-one-board-out
+    power error of validation/mlperf_tiny/predictions.csv (energy at the measured latency)."""
+    import pandas as pd
+
+    from tests.conftest import ROOT
+
+    v = power_validation()
+    rows = pd.read_csv(ROOT / "validation" / "mlperf_tiny" / "predictions.csv").dropna(subset=["power_abs_pct_error"])
+    assert (v.quantity, v.runs, v.boards) == ("power", len(rows), rows["spec"].nunique())
+    assert v.parts == ", ".join(sorted(rows["spec"].unique()))
+    assert v.median_abs_pct_error == pytest.approx(np.median(rows["power_abs_pct_error"]), abs=0.05)
+    assert v.p90_abs_pct_error == pytest.approx(np.percentile(rows["power_abs_pct_error"], 90), abs=0.05)
+
+
+def test_mcu_summaries_carry_the_power_error_and_say_when_the_board_was_not_measured() -> None:
+    from sim.cli.run import summary_text
+
+    v = power_validation()
+    measured = simulate("mlperf-ad", "stm32l4r5")
+    s = measured.summary.iloc[0]
+    assert (s["validated_power_median_error_pct"], s["validated_power_p90_error_pct"]) == \
+        (v.median_abs_pct_error, v.p90_abs_pct_error)
+    text = summary_text(measured)
+    assert f"power error median {v.median_abs_pct_error:.1f}%" in text and "not among them" not in text
+    assert "stm32u385 was not among them" in summary_text(simulate("mlperf-ad", "stm32u385"))
+    npu = simulate("mlperf-ad", "ethos-u55-128")
+    assert np.isnan(npu.summary.iloc[0]["validated_power_median_error_pct"])
+    assert "power error" not in summary_text(npu)

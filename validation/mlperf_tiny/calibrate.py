@@ -53,7 +53,7 @@ import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-from sim.cost.vector import PROFILE_FILE, load_profiles, model_parts, runtime_arena_bytes, vector_cost
+from sim.cost.vector import PROFILE_FILE, load_profiles, model_parts, power_validation, runtime_arena_bytes, vector_cost
 from sim.spec.load import load_hardware
 from workloads.tflite_import import load_tflite
 
@@ -336,9 +336,24 @@ def write_profiles(data: pd.DataFrame, lobo: pd.DataFrame, path: Path, csv: Path
                            f"boards: {', '.join(sorted(rows['spec'].unique()))}) by "
                            f"validation/mlperf_tiny/calibrate.py --write-profiles")
         entry["validation"] = validation_entry(lobo[lobo["profile"] == stack], "MLPerf Tiny v0.5-v1.0")
+    raw["power_validation"] = power_validation_entry(lobo)
     path.write_text(PROFILE_HEADER + yaml.safe_dump(raw, sort_keys=False))
     load_profiles.cache_clear()
+    power_validation.cache_clear()
     return fitted
+
+
+def power_validation_entry(lobo: pd.DataFrame) -> dict[str, object]:
+    """The `power_validation` mapping (sim.cost.vector.power_validation): the energy rows'
+    error at their measured latency, each board's board current fitted on the other boards."""
+    rows = lobo.dropna(subset=["power_abs_pct_error"])
+    s = error_stats(rows, "power_abs_pct_error")
+    return {"protocol": "leave-one-board-out", "data": "MLPerf Tiny v0.5-v1.0 energy",
+            "cores": ", ".join(sorted(rows["core"].str.strip().str.lower().unique())),
+            "runs": s["rows"], "boards": s["boards"],
+            "median_abs_pct_error": round(s["median_abs_pct_error"], 1),
+            "p90_abs_pct_error": round(s["p90_abs_pct_error"], 1),
+            "quantity": "power", "parts": ", ".join(sorted(rows["spec"].unique()))}
 
 
 def fmt(df: pd.DataFrame, floats: str = "{:.1f}") -> str:
