@@ -403,7 +403,7 @@ def eval_tiling(lay: np.ndarray, hwi: np.ndarray, hwf: np.ndarray, ctx: np.ndarr
 
 
 @njit(cache=True)
-def score(r: Result, hwf: HwFloats, objective: int) -> tuple[float, float]:
+def score(r: Result | np.ndarray, hwf: HwFloats | np.ndarray, objective: int) -> tuple[float, float]:
     """(primary, tie-break) to minimise: latency then DRAM bytes; energy (pJ, MACs excluded as
     they do not depend on the tiling) then latency; DRAM bytes then latency."""
     dram_rd = r[R_DRAM_IFM] + r[R_DRAM_W]
@@ -446,7 +446,8 @@ def count_legal(lay: LayerTuple, n: int, oh: int, ow: int, ks: np.ndarray, cs: n
     that fit are a suffix, found by bisection."""
     count = 0
     for c in cs:
-        lo, hi = 0, ks.shape[0]
+        lo: int = 0
+        hi: int = ks.shape[0]
         while lo < hi:
             mid = (lo + hi) // 2
             if working_set_bytes(lay, (n, oh, ow, ks[mid], c), df, db, cx[1], cx[2]) <= cx[0]:
@@ -744,8 +745,9 @@ def max_working_set(lay: np.ndarray, hwi: np.ndarray, ifm_resident: int, ofm_res
         best = max(best, working_set_bytes(lt, whole, df, hwi[H_DB], ifm_resident, ofm_resident))
         k_al, c_al = alignments(df, hwi[H_ROWS], hwi[H_COLS], lay[L_KH], lay[L_KW], lay[L_DW])
         cs = tile_sizes(lay[L_C], c_al)
-        if cs.shape[0] > 1:
-            cut = (lay[L_N], lay[L_OH], lay[L_OW], lay[L_K], cs[cs.shape[0] - 2])
+        n_cs: int = cs.shape[0]
+        if n_cs > 1:
+            cut = (lay[L_N], lay[L_OH], lay[L_OW], lay[L_K], cs[n_cs - 2])
             best = max(best, working_set_bytes(lt, cut, df, hwi[H_DB], ifm_resident, ofm_resident))
     return best
 

@@ -671,6 +671,8 @@ def slice_bits(w, z, zero_runs: int, w_div: int, w_mode: int, z_div: int) -> int
         balance = wp - zp if zero_runs else 0
         w_on = balance < 8 and wp < len(w_slots)
         z_on = bool(zero_runs) and balance >= 0 and zp < len(z_slots)
+        w_done: int | None = None
+        z_done: int | None = None
         if w_on:
             wp, w_used, w_done, ones = chunk(w_slots, wp, w_used, w_cap, w_q)
             bits += 0 if binary else 12 + ones
@@ -678,7 +680,6 @@ def slice_bits(w, z, zero_runs: int, w_div: int, w_mode: int, z_div: int) -> int
             zp, z_used, z_done, _ = chunk(z_slots, zp, z_used, z_cap, None)
             bits += z_cap
         bits += (pending_w or 0) * w_div + (pending_z or 0) * z_div
-        pending_w = w_done if w_on else None
-        pending_z = z_done if z_on else None
+        pending_w, pending_z = w_done, z_done
         if pending_w is None and pending_z is None:
             return bits

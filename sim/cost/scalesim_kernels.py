@@ -101,6 +101,12 @@ def demand_dram_reads(df: int, operand: int, mat: np.ndarray, dims: np.ndarray, 
     """DRAM reads of the ifmap (operand 0, `mat` = ifmap matrix) or filter (operand 1, `mat` =
     window x filters address matrix) buffer in CALC mode, walking SCALE-Sim's demand rows in
     order. dims = [rows, cols, npx, window, filters]."""
+    # dims holds int64 sizes (bare annotations: no bytecode, numba compiles the same function)
+    rows: int
+    cols: int
+    npx: int
+    window: int
+    filters: int
     rows, cols, npx, window, filters = dims[0], dims[1], dims[2], dims[3], dims[4]
     stamp = np.full(n_addr, -1, dtype=np.int64)
     st = np.zeros(3, dtype=np.int64)
@@ -150,7 +156,7 @@ def _line_words(line: int, part_idx: np.ndarray, part_val: np.ndarray, n_part: i
                 drain_bw: int) -> int:
     """Words held by trace line `line`: a flushed partial line's fill, else a full line.
     Lines are queried in increasing order, so `cursor[0]` only moves forward."""
-    p = cursor[0]
+    p: int = cursor[0]
     while p < n_part and part_idx[p] < line:
         p += 1
     cursor[0] = p
@@ -267,6 +273,12 @@ def _prefetch_shape(df: int, operand: int, dims: np.ndarray) -> tuple[int, int, 
 @njit(cache=True)
 def _prefetch_elem(df: int, operand: int, mat: np.ndarray, dims: np.ndarray, r: int, c: int) -> int:
     """Entry (r, c) of the prefetch matrix: operand blocks per fold stacked vertically, -1 padded."""
+    # dims holds int64 sizes (bare annotations: no bytecode, numba compiles the same function)
+    rows: int
+    cols: int
+    npx: int
+    window: int
+    filters: int
     rows, cols, npx, window, filters = dims[0], dims[1], dims[2], dims[3], dims[4]
     if operand == 1 and df != IS:               # filter column folds: window x cols blocks
         f = (r // window) * cols + c

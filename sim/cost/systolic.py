@@ -85,11 +85,17 @@ def placement_of(op: Op, hw: Hardware) -> str:
 
 def lower(graph: Graph, hw: Hardware) -> Lowered:
     """Layer vectors, activation tensors and their lifetimes (views alias their source)."""
+    arr = hw.compute
+    if not isinstance(arr, SystolicArray):
+        raise TypeError(f"lower: {hw.name} has a {type(arr).__name__}; the systolic model needs a SystolicArray")
     alias: dict[str, str] = {}
     for op in graph.ops:
         if op.op_type in VIEW_OPS and op.inputs:
             alias[op.outputs[0]] = alias.get(op.inputs[0], op.inputs[0])
-    root = lambda t: alias.get(t, t)  # noqa: E731
+
+    def root(t: str) -> str:
+        return alias.get(t, t)
+
     first: dict[str, int] = {}
     last: dict[str, int] = {}
     for op in graph.ops:
@@ -114,7 +120,7 @@ def lower(graph: Graph, hw: Hardware) -> Lowered:
         place = placement_of(op, hw)
         places.append(place)
         layers[op.index] = _layer_vector(graph, op, "postproc" if (place == "cpu" and hw.cpu is None) else place,
-                                         hw.compute, hw.scratchpad, hw.offchip)
+                                         arr, hw.scratchpad, hw.offchip)
         acts = [root(t.name) for t in graph.activations_in(op)][:MAX_INPUTS]
         for j, name in enumerate(dict.fromkeys(acts)):
             op_in[op.index, j] = ids.get(name, -1)

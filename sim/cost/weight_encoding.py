@@ -40,6 +40,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit
 
 from sim.graph.ir import Graph, Op
@@ -72,7 +73,7 @@ def round_up(x: int, step: int) -> int:
     return -(-x // step) * step
 
 
-def fold_sign(w: np.ndarray) -> np.ndarray:
+def fold_sign(w: npt.ArrayLike) -> np.ndarray:
     """Sign-folded magnitude 2|w| + (w < 0): the codec's value order (0, 1, -1, 2, -2, ...)."""
     w = np.asarray(w, dtype=np.int64)
     return 2 * np.abs(w) + (w < 0)
