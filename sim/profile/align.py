@@ -95,8 +95,8 @@ def align(sim: pd.DataFrame, ops: pd.DataFrame) -> tuple[pd.DataFrame, list[int]
             if a is None:
                 unmatched.append(pos)
             continue
-        prev = max((anchors[p] for p in range(pos) if anchors[p] is not None), default=-1)
-        nxt = min((anchors[p] for p in range(pos + 1, len(anchors)) if anchors[p] is not None), default=n)
+        prev = max((b for b in anchors[:pos] if b is not None), default=-1)
+        nxt = min((b for b in anchors[pos + 1:] if b is not None), default=n)
         for j in range(prev + 1, nxt):
             if owner[j] == -1:
                 owner[j] = pos

@@ -206,7 +206,7 @@ def parse_lines(lines: list[str], path: str = "<log>") -> BenchmarkLog:
             summary.update({f"profiled_{k}_us" if k != "count" else "profiled_runs": v for k, v in st.items()})
         elif text.startswith("Inference timings in us:"):
             for key, val in re.findall(r"([A-Za-z ()]+):\s*(-?[\d.e+]+)", text.split(":", 1)[1]):
-                k = key.strip().lower().replace(" ", "_").replace("(", "").replace(")", "")
+                k: str = key.strip().lower().replace(" ", "_").replace("(", "").replace(")", "")
                 summary[{"init": "init_us", "first_inference": "first_inference_us",
                          "warmup_avg": "warmup_avg_us", "inference_avg": "inference_avg_us"}.get(k, k)] = float(val)
         elif text.startswith("Average inference timings in us:"):  # releases before 1.14

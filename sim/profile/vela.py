@@ -100,7 +100,7 @@ def read_summary(path: Path) -> dict[str, Any]:
     df = pd.read_csv(path)
     if len(df) != 1 or "cycles_total" not in df.columns:
         raise SimError(f"{path}: expected Vela's one-row summary CSV with a cycles_total column")
-    return {k: (float(v) if isinstance(v, (int, float, np.number)) else v) for k, v in df.iloc[0].items()}
+    return {str(k): (float(v) if isinstance(v, (int, float, np.number)) else v) for k, v in df.iloc[0].items()}
 
 
 def read_per_layer(path: Path) -> pd.DataFrame:
