@@ -105,7 +105,7 @@ class SpecBuilder:
             raise SpecError(file, path, "a list", value)
         seq = typing.cast("list[Any] | tuple[Any, ...]", seq)
         if dataclasses.is_dataclass(item):
-            return tuple(self.build(item, v, file, f"{path}[{i}]") for i, v in enumerate(seq))
+            return tuple(self.build(typing.cast(type, item), v, file, f"{path}[{i}]") for i, v in enumerate(seq))
         return tuple(scalar(item, v, meta, file, f"{path}[{i}]") for i, v in enumerate(seq))
 
     def _mapping(self, item: Any, value: Any, meta: Mapping[str, Any], file: str, path: str) -> dict[str, Any]:
@@ -114,7 +114,8 @@ class SpecBuilder:
             if not isinstance(value, dict):
                 raise SpecError(file, path, "a mapping of name -> fields", type(value).__name__)
             records = typing.cast("dict[Any, Any]", value)
-            return {str(k): self.build(item, v, file, join(path, str(k)), name=str(k)) for k, v in records.items()}
+            return {str(k): self.build(typing.cast(type, item), v, file, join(path, str(k)), name=str(k))
+                    for k, v in records.items()}
         keys = meta.get("keys", "dtype")
         if not isinstance(value, dict) or (not value and keys == "dtype"):
             raise SpecError(file, path, f"a mapping of {'/'.join(DTYPES)} -> number"
@@ -174,7 +175,7 @@ def scalar(kind: Any, value: Any, meta: Mapping[str, Any], file: str, path: str)
         return value
     x = number(value)
     noun = "integer" if kind is int else "number"
-    adjective = {POSITIVE: "a positive ", NONNEG: "a non-negative ", FRACTION: "a fraction in [0, 1] as a "}
+    adjective: dict[str | None, str] = {POSITIVE: "a positive ", NONNEG: "a non-negative ", FRACTION: "a fraction in [0, 1] as a "}
     expected = adjective.get(check, "a ") + noun
     if x is None or (kind is int and not float(x).is_integer()):
         raise SpecError(file, path, expected, value)
