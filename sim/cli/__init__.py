@@ -9,6 +9,7 @@ import argparse
 import importlib
 import logging
 import sys
+from typing import NoReturn
 
 from sim import __version__
 from sim.errors import SimError
@@ -17,7 +18,7 @@ COMMANDS = ["run", "check", "import-log", "crosscheck", "bench", "calibrate", "j
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse prints usage + exits 2; keep it to one line
+    def error(self, message: str) -> NoReturn:  # argparse prints usage + exits 2; keep it to one line
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

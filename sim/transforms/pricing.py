@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from sim.cost.layer import LayerCost, Traffic
 from sim.errors import SimError
@@ -39,7 +39,7 @@ from sim.units import mw_for_cycles_to_pj
 
 
 def _retime(cost: LayerCost, hw: Hardware, *, compute_cycles: int, traffic: list[Traffic], extra_stall: int = 0,
-            extra: dict[str, float] | None = None, working_set: int | None = None) -> LayerCost:
+            extra: Mapping[str, float] | None = None, working_set: int | None = None) -> LayerCost:
     """`cost` with new compute cycles and traffic; stall and energy follow the deltas."""
     off = hw.offchip
     energy = dict(cost.energy_pj)

@@ -92,7 +92,7 @@ def prune_channels(graph: Graph, fraction: float, layers: Iterable[str] = ()) ->
     groups, frozen = channel_groups(graph)
     prune_roots: dict[str, int] = {}
     for op in graph.ops:
-        root = groups.get(op.outputs[0])
+        root = groups[op.outputs[0]]          # channel_groups files every op output
         if op.name in chosen and root not in frozen:
             k = graph.tensors[op.outputs[0]].shape[-1]
             prune_roots[root] = max(1, k - int(round(fraction * k)))
