@@ -1,11 +1,11 @@
 # Quick start:  make demo   (install, then simulate MLPerf Tiny VWW on an Ethos-U55 system)
-#               make test   (install, then run the test suite)
+#               make test   (install, then run the test suite, pyright and ruff)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-kernels-nojit bench-jitter clean
+.PHONY: install demo test typecheck test-kernels-nojit bench-jitter clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,13 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 	if ls tests/kernels/test_*.py >/dev/null 2>&1; then \
 	  NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest tests/kernels -q -p no:cacheprovider; fi
+	$(MAKE) --no-print-directory typecheck
+
+# pyright on sim/ as [tool.pyright] in pyproject says (standard, strict where listed); ruff for
+# undefined names, unused imports and syntax errors everywhere
+typecheck: $(STAMP)
+	$(BIN)/pyright --pythonpath $(BIN)/python
+	$(BIN)/ruff check --select F,E9 sim tests validation scripts workloads
 
 bench-jitter: $(STAMP)
 	$(BIN)/python scripts/bench_jitter.py
