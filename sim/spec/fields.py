@@ -42,8 +42,9 @@ class SpecBuilder:
     """
 
     keyed: frozenset[type] = frozenset()
-    bare: Mapping[type, Callable[[Any], dict[str, Any]]] = dataclasses.field(default_factory=dict)
-    hooks: Mapping[str, Hook] = dataclasses.field(default_factory=dict)
+    bare: Mapping[type, Callable[[Any], dict[str, Any]]] = dataclasses.field(
+        default_factory=dict[type, Callable[[Any], dict[str, Any]]])
+    hooks: Mapping[str, Hook] = dataclasses.field(default_factory=dict[str, Hook])
     announce: logging.Logger | None = None
     null_is_empty: bool = False
 
@@ -54,6 +55,7 @@ class SpecBuilder:
             raw = self.bare[cls](raw)
         if not isinstance(raw, dict):
             raise SpecError(file, prefix or "(top)", "a mapping", type(raw).__name__)
+        raw = typing.cast("dict[Any, Any]", raw)
         fields = {f.name: f for f in dataclasses.fields(cls)}
         allowed = [n for n in fields if not (cls in self.keyed and n == "name")]
         for key in raw:
@@ -68,8 +70,7 @@ class SpecBuilder:
                 if f.metadata.get("required") and fname not in values:
                     raise SpecError(file, path, f"a value ({f.metadata.get('doc', '')})", "nothing")
                 if self.announce is not None and f.metadata.get("doc") and fname not in UNANNOUNCED:
-                    default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-                    self.announce.info("%s: no %s specified; using a default of %r", file, path, default)
+                    self.announce.info("%s: no %s specified; using a default of %r", file, path, default_of(f))
                 continue
             values[fname] = self.convert(hints[fname], raw[fname], f.metadata, file, path)
         try:
@@ -91,7 +92,7 @@ class SpecBuilder:
             return self.build(typing.cast(type, hint), value if value is not None else {}, file, path)
         origin, args = typing.get_origin(hint), typing.get_args(hint)
         if value is None and self.null_is_empty and origin in (tuple, dict):
-            return origin()
+            return {} if origin is dict else ()
         if origin is tuple:
             return self._items(args[0], value, meta, file, path)
         if origin is dict:
@@ -117,11 +118,12 @@ class SpecBuilder:
             return {str(k): self.build(typing.cast(type, item), v, file, join(path, str(k)), name=str(k))
                     for k, v in records.items()}
         keys = meta.get("keys", "dtype")
-        if not isinstance(value, dict) or (not value and keys == "dtype"):
+        numbers = as_mapping(value)
+        if numbers is None or (not numbers and keys == "dtype"):
             raise SpecError(file, path, f"a mapping of {'/'.join(DTYPES)} -> number"
                             if keys == "dtype" else "a mapping of operator type -> number", value)
         out: dict[str, Any] = {}
-        for k, v in typing.cast("dict[Any, Any]", value).items():
+        for k, v in numbers.items():
             if not key_ok(keys, k):
                 raise SpecError(file, join(path, str(k)), key_expected(keys), k)
             out[k] = scalar(item, v, meta, file, join(path, str(k)))
@@ -141,6 +143,20 @@ def strip_optional(hint: Any) -> Any:
         rest = [a for a in args if a is not type(None)]
         return rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]  # type: ignore[return-value]
     return hint
+
+
+def default_of(f: dataclasses.Field[Any]) -> Any:
+    """The value a field takes when its key is missing (its factory called)."""
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is dataclasses.MISSING:
+        raise TypeError(f"field {f.name} has no default")
+    return f.default_factory()
+
+
+def as_mapping(value: object) -> dict[Any, Any] | None:
+    """`value` if it is a mapping (as YAML gives it, keys unchecked), else None."""
+    return typing.cast("dict[Any, Any]", value) if isinstance(value, dict) else None
 
 
 def join(prefix: str, name: str) -> str:

@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping
 import yaml
 
 from sim.errors import SpecError
-from sim.spec.fields import SpecBuilder, hints_of, join, key_expected, key_ok, number, strip_optional
+from sim.spec.fields import SpecBuilder, as_mapping, hints_of, join, key_expected, key_ok, number, strip_optional
 from sim.spec.model import (CORE_BUS_BYTES, DEFAULT_BUS_BYTES, Hardware, Memory, SystolicArray, VectorUnit,
                             WaitStep, steps_ordered, wait_states_at)
 
@@ -125,6 +125,7 @@ def load_hardware(spec: str | os.PathLike[str] | Hardware,
             raw = read_yaml(path)
     if not isinstance(raw, dict):
         raise SpecError(file, "", "a mapping of hardware fields", type(raw).__name__)
+    raw = typing.cast("dict[str, Any]", raw)
     original = raw
     raw = apply_overrides(raw, overrides, file)
     overridden = list(parse_overrides(overrides))
@@ -162,19 +163,22 @@ def follow_clock(raw: dict[str, Any], overridden: list[str], file: str,
             raise SpecError(file, "run_current_ma", f"{current_ma:.4g} (run_current_ua_per_mhz x clock_hz) "
                             "or nothing", mine)
         raw["run_current_ma"] = current_ma
-    if not isinstance(memories, dict):
+    memories = as_mapping(memories)
+    if memories is None:
         return raw
     original = raw if original is None else original
-    file_memories, file_clock = original.get("memories"), number(original.get("clock_hz"))
+    file_memories, file_clock = as_mapping(original.get("memories")), number(original.get("clock_hz"))
     bus_bytes = core_bus_bytes(raw)
-    for name, mem in memories.items():
-        if not isinstance(mem, dict) or not mem.get("wait_state_steps"):
+    for name, value in memories.items():
+        mem = as_mapping(value)
+        if mem is None or not mem.get("wait_state_steps"):
             continue
         prefix = f"memories.{name}"
         if prefix in overridden:
             continue
-        file_mem = file_memories.get(name) if isinstance(file_memories, dict) else None
+        file_mem = file_memories.get(name) if file_memories is not None else None
         file_ws = file_wait_states(file_mem, file_clock, file, prefix)
+        ws: Any
         if f"{prefix}.wait_states" in overridden:
             ws = mem["wait_states"]
         else:
@@ -207,7 +211,7 @@ def wait_steps(mem: dict[str, Any], file: str, prefix: str) -> tuple[WaitStep, .
     if not isinstance(rows, list) or not rows:
         return None
     try:
-        steps = tuple(build(WaitStep, s, file, f"{prefix}.wait_state_steps") for s in rows)
+        steps = tuple(build(WaitStep, s, file, f"{prefix}.wait_state_steps") for s in typing.cast("list[Any]", rows))
     except (SpecError, TypeError):
         return None
     return steps if steps_ordered(steps) else None
@@ -227,9 +231,9 @@ def file_wait_states(mem: Any, clock_hz: float | None, file: str, prefix: str) -
 def core_bus_bytes(raw: dict[str, Any]) -> int:
     """Data-bus width, bytes per cycle, of the core that reads the memories: `compute.core` when
     compute is a vector unit, else `cpu.core`, else DEFAULT_BUS_BYTES (`CORE_BUS_BYTES`)."""
-    compute, cpu = raw.get("compute"), raw.get("cpu")
-    unit = compute if isinstance(compute, dict) and compute.get("type", "vector") == "vector" else cpu
-    core = unit.get("core") if isinstance(unit, dict) else None
+    compute, cpu = as_mapping(raw.get("compute")), as_mapping(raw.get("cpu"))
+    unit = compute if compute is not None and compute.get("type", "vector") == "vector" else cpu
+    core = unit.get("core") if unit is not None else None
     return CORE_BUS_BYTES.get(core, DEFAULT_BUS_BYTES) if isinstance(core, str) else DEFAULT_BUS_BYTES
 
 
@@ -259,7 +263,7 @@ def rescale_for_wait_states(mem: dict[str, Any], prefix: str, file_ws: int, ws: 
 
 def parse_overrides(items: Iterable[str] | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(items, Mapping):
-        return dict(items)
+        return dict(typing.cast("Mapping[str, Any]", items))
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
@@ -281,11 +285,13 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[str] | Mapping[str,
     for path, value in items.items():
         parts = path.split(".")
         _check_override_path(raw, parts, path)
-        node = raw
+        node: dict[str, Any] = raw
         for i, part in enumerate(parts[:-1]):
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise SpecError(file, ".".join(parts[: i + 1]), f"a mapping to set {path} in", type(node).__name__)
+            child = as_mapping(node.setdefault(part, {}))
+            if child is None:
+                raise SpecError(file, ".".join(parts[: i + 1]), f"a mapping to set {path} in",
+                                type(node[part]).__name__)
+            node = child
         node[parts[-1]] = value
     return raw
 
@@ -298,10 +304,11 @@ def _check_override_path(raw: dict[str, Any], parts: list[str], path: str) -> No
         _hint_owner = cls
         where = ".".join(parts[: i + 1])
         if cls == "memories":
-            if not isinstance(node, dict) or part not in node:
-                names = ", ".join(node) if isinstance(node, dict) else ""
+            mems = as_mapping(node)
+            if mems is None or part not in mems:
+                names = ", ".join(mems) if mems is not None else ""
                 raise SpecError("--set", path, f"a memory named one of: {names}", part)
-            cls, node = Memory, node[part]
+            cls, node = Memory, mems[part]
             continue
         if cls == "dict":
             if not key_ok(dict_keys, part):
@@ -313,11 +320,13 @@ def _check_override_path(raw: dict[str, Any], parts: list[str], path: str) -> No
         if part not in names:
             raise SpecError("--set", where, f"a field among {', '.join(names)}", part)
         hint = hints_of(cls)[part]
-        sub = node.get(part) if isinstance(node, dict) else None
+        parent = as_mapping(node)
+        sub: Any = parent.get(part) if parent is not None else None
         if part == "memories":
             cls, node = "memories", sub
         elif part in ("compute", "cpu"):
-            ctype = sub.get("type", "vector") if isinstance(sub, dict) else "vector"
+            unit = as_mapping(sub)
+            ctype = unit.get("type", "vector") if unit is not None else "vector"
             cls, node = COMPUTE_TYPES.get(ctype if isinstance(ctype, str) else "", VectorUnit), sub or {}
         elif typing.get_origin(hint) is dict:
             cls, node = "dict", sub
@@ -332,22 +341,24 @@ def _check_override_path(raw: dict[str, Any], parts: list[str], path: str) -> No
 
 def _compute(fields: SpecBuilder, value: Any, file: str, path: str) -> Any:
     """`compute:` and `cpu:` are a vector or systolic unit, chosen by their `type`."""
-    if not isinstance(value, dict):
+    unit = as_mapping(value)
+    if unit is None:
         raise SpecError(file, path, "a mapping with a type of vector or systolic", type(value).__name__)
-    ctype = typing.cast("dict[str, Any]", value).get("type", "vector")
+    ctype = unit.get("type", "vector")
     if not isinstance(ctype, str) or ctype not in COMPUTE_TYPES:
         raise SpecError(file, join(path, "type"), "one of vector, systolic", ctype)
-    return fields.build(COMPUTE_TYPES[ctype], value, file, path)
+    return fields.build(COMPUTE_TYPES[ctype], unit, file, path)
 
 
 def _memories(fields: SpecBuilder, value: Any, file: str, path: str) -> tuple[Memory, ...]:
     """`memories:` maps each level's name to its fields, outermost first."""
-    if not isinstance(value, dict) or not value:
+    levels = as_mapping(value)
+    if not levels:
         raise SpecError(file, path, "a mapping of memory name -> fields, outermost first",
                         type(value).__name__)
     # The name is the text after the key's last dot; the bundled keys have no dots.
     return tuple(fields.build(Memory, v, file, join(path, str(k)), name=str(k).rsplit(".", 1)[-1])
-                 for k, v in typing.cast("dict[Any, Any]", value).items())
+                 for k, v in levels.items())
 
 
 HARDWARE_FIELDS = SpecBuilder(keyed=frozenset({Memory}), announce=log,
@@ -364,7 +375,7 @@ def build(cls: type, raw: Any, file: str, prefix: str) -> Any:
 def to_dict(obj: Any) -> Any:
     """Spec object -> plain mapping in the file layout (memories keyed by name)."""
     if isinstance(obj, Hardware):
-        out = {}
+        out: dict[str, Any] = {}
         for f in dataclasses.fields(obj):
             v = getattr(obj, f.name)
             if f.name == "memories":
@@ -375,9 +386,9 @@ def to_dict(obj: Any) -> Any:
     if dataclasses.is_dataclass(obj):
         return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, tuple):
-        return [to_dict(v) for v in obj]
+        return [to_dict(v) for v in typing.cast("tuple[Any, ...]", obj)]
     if isinstance(obj, dict):
-        return {k: to_dict(v) for k, v in obj.items()}
+        return {k: to_dict(v) for k, v in typing.cast("dict[Any, Any]", obj).items()}
     return obj
 
 

@@ -11,6 +11,7 @@ meaning that `edgesim check` prints.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import typing
 from typing import Any
 
 POSITIVE = "positive"
@@ -42,7 +43,8 @@ def spec_field(default: Any = None, *, check: str | None = None, choices: tuple[
     if required:
         return field(metadata=meta)
     if isinstance(default, (dict, list, tuple)):
-        return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
+        template = typing.cast("dict[Any, Any] | list[Any] | tuple[Any, ...]", default)
+        return field(default_factory=lambda: type(template)(template), metadata=meta)
     return field(default=default, metadata=meta)
 
 
@@ -258,7 +260,7 @@ class Hardware:
     def __post_init__(self) -> None:
         if not self.memories:
             raise ValueError("memories: expected at least one memory level, got none")
-        if self.dma is None:
+        if self.dma is None:  # pyright: ignore[reportUnnecessaryComparison]  # spec_field's default, filled here
             object.__setattr__(self, "dma", Dma())
         stack = self.kernels.partition("@")[0]
         if isinstance(self.compute, VectorUnit) and self.kernels and stack not in VECTOR_KERNELS:
