@@ -63,7 +63,7 @@ class Op:
     op_type: str
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
-    attrs: Mapping[str, Any] = field(default_factory=dict)
+    attrs: Mapping[str, Any] = field(default_factory=dict[str, Any])
     supported: bool = True
 
 
@@ -81,8 +81,8 @@ class Graph:
         self.transforms: list[str] = []
         self.dag = self._build_dag()
 
-    def _build_dag(self) -> nx.DiGraph:
-        dag = nx.DiGraph(name=self.name)
+    def _build_dag(self) -> nx.DiGraph[str]:
+        dag: nx.DiGraph[str] = nx.DiGraph(name=self.name)
         producer: dict[str, str] = {}
         for op in self.ops:
             dag.add_node(op.name, op=op)

@@ -76,11 +76,11 @@ def placement(hw: Hardware, *, arena_bytes: int, persistent_bytes: int, weight_b
     label = "arena + tail" if tail else "arena"
     arena = arena_memory(hw, arena_bytes + tail, sizes)
     weights = weight_memory(hw)
-    need = {arena.name: [label, arena_bytes + tail]}
+    need: dict[str, tuple[str, int]] = {arena.name: (label, arena_bytes + tail)}
     if weights.name in need:
-        need[weights.name] = [f"{label} + weights", need[weights.name][1] + weight_bytes]
+        need[weights.name] = (f"{label} + weights", need[weights.name][1] + weight_bytes)
     else:
-        need[weights.name] = ["weights", weight_bytes]
+        need[weights.name] = ("weights", weight_bytes)
     return [Use(m.name, need[m.name][0], int(need[m.name][1]), free_bytes(m, sizes), m.reserved_bytes)
             for m in hw.memories if m.name in need]
 
