@@ -54,7 +54,7 @@ class LayerCost:
     cost_model: str = "roofline"
     tiles: TileStream | None = None
     notes: str = ""
-    extra: dict[str, float] = field(default_factory=dict)
+    extra: dict[str, float | str] = field(default_factory=dict[str, float | str])
 
     @property
     def latency_cycles(self) -> int:

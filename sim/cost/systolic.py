@@ -280,10 +280,11 @@ def _layer_cost(graph: Graph, op: Op, hw: Hardware, low: Lowered, row: np.ndarra
         tiling = f"stripes={tiles}" if place != "free" else "-"
     notes = {"free": "view: no data moved", "cpu": "no host cpu in spec: priced on the post-processing unit",
              "mac": "no tiling fits the scratchpad: smallest tiling priced" if row[O_COSTED] == 0 else ""}
-    extra = {"tiles": float(tiles), "tilings_costed": float(row[O_COSTED]),
-             "ifm_resident": float(ifm_res > 0), "ofm_resident": float(ofm_res),
-             "dma_cycles": float(res[K.R_DMA_IN] + res[K.R_DMA_OUT]),
-             "array_utilization": macs / (compute * arr.rows * arr.cols) if (macs and compute) else 0.0}
+    extra: dict[str, float | str] = {
+        "tiles": float(tiles), "tilings_costed": float(row[O_COSTED]),
+        "ifm_resident": float(ifm_res > 0), "ofm_resident": float(ofm_res),
+        "dma_cycles": float(res[K.R_DMA_IN] + res[K.R_DMA_OUT]),
+        "array_utilization": macs / (compute * arr.rows * arr.cols) if (macs and compute) else 0.0}
     return LayerCost(layer=op.name, index=op.index, op_type=op.op_type, macs=macs,
                      dataflow=DATAFLOW_NAMES[df] if df >= 0 else "-", tiling=tiling, compute_cycles=compute,
                      stall_cycles=latency - compute, working_set_bytes=int(res[K.R_WORKING_SET]), traffic=traffic,

@@ -39,7 +39,7 @@ from sim.units import mw_for_cycles_to_pj
 
 
 def _retime(cost: LayerCost, hw: Hardware, *, compute_cycles: int, traffic: list[Traffic], extra_stall: int = 0,
-            extra: Mapping[str, float] | None = None, working_set: int | None = None) -> LayerCost:
+            extra: Mapping[str, float | str] | None = None, working_set: int | None = None) -> LayerCost:
     """`cost` with new compute cycles and traffic; stall and energy follow the deltas."""
     off = hw.offchip
     energy = dict(cost.energy_pj)
@@ -87,7 +87,8 @@ def _partition(graph: Graph, hw: Hardware, costs: list[LayerCost], options: dict
     sync = hw.compute.delegate_sync_cycles if isinstance(hw.compute, SystolicArray) else 0
     sram = hw.scratchpad
     unit_of = {t: u for op, u in zip(graph.ops, units) for t in op.outputs}
-    out, part = [], -1
+    out: list[LayerCost] = []
+    part = -1
     for i, (op, cost, unit) in enumerate(zip(graph.ops, priced, units)):
         part += int(i == 0 or unit != units[i - 1])
         crossing = sum(graph.tensors[t].nbytes for t in op.inputs
@@ -121,7 +122,7 @@ def final_units(graph: Graph, costs: list[LayerCost]) -> list[str]:
 
 def _sparse(graph: Graph, hw: Hardware, costs: list[LayerCost]) -> list[LayerCost]:
     skip = isinstance(hw.compute, SystolicArray) and hw.compute.sparse_weights
-    out = []
+    out: list[LayerCost] = []
     for op, cost in zip(graph.ops, costs):
         w = graph.weights(op)
         density = op.attrs.get("weight_density")
@@ -146,14 +147,14 @@ def _sparse(graph: Graph, hw: Hardware, costs: list[LayerCost]) -> list[LayerCos
 def _cascade(graph: Graph, hw: Hardware, costs: list[LayerCost]) -> list[LayerCost]:
     off = hw.offchip
     sram = hw.scratchpad
-    out = []
+    out: list[LayerCost] = []
     for op, cost in zip(graph.ops, costs):
         pos = op.attrs.get("cascade_pos")
         if pos is None:
             out.append(cost)
             continue
         r = float(op.attrs["recompute"])
-        traffic = []
+        traffic: list[Traffic] = []
         for t in cost.traffic:
             inner = (t.operand == "ifm" and pos != "first") or (t.operand == "ofm" and pos != "last")
             if off is not None and t.memory == off.name and inner:
@@ -213,17 +214,25 @@ def summary_extra(graph: Graph, costs: list[LayerCost]) -> dict[str, Any]:
         real = [(op, c) for op, c in zip(graph.ops, costs) if op.op_type not in VIEW_OPS]
         parts = len({c.extra.get("partition") for c in costs})
         total = sum(c.latency_cycles for c in costs)
-        cpu = sum(c.latency_cycles for op, c in real if c.extra.get("delegate") == "cpu")
+        cpu = sum(c.latency_cycles for _, c in real if c.extra.get("delegate") == "cpu")
         boundary = sum(int(c.extra.get("boundary_cycles", 0)) for c in costs)
-        cpu_boundary = sum(int(c.extra.get("boundary_cycles", 0)) for op, c in real
+        cpu_boundary = sum(int(c.extra.get("boundary_cycles", 0)) for _, c in real
                            if c.extra.get("delegate") == "cpu")
-        extra.update(partitions=parts, cpu_ops=sum(1 for op, c in real if c.extra.get("delegate") == "cpu"),
+        extra.update(partitions=parts, cpu_ops=sum(1 for _, c in real if c.extra.get("delegate") == "cpu"),
                      cpu_latency_share=(cpu + boundary - cpu_boundary) / total if total else 0.0,
                      boundary_cycles=boundary,
                      fragmentation=(parts - 1) / (len(real) - 1) if len(real) > 1 else 0.0)
     if any("weight_density" in op.attrs for op in graph.ops):
-        extra["weight_storage_bytes"] = int(sum(c.extra.get("weight_storage_bytes", graph.weight_bytes(op))
+        extra["weight_storage_bytes"] = int(sum(_number(c, "weight_storage_bytes", graph.weight_bytes(op))
                                                 for op, c in zip(graph.ops, costs)))
     if any("cascade_pos" in op.attrs for op in graph.ops):
-        extra["recompute_macs"] = int(sum(c.extra.get("recompute_macs", 0) for c in costs))
+        extra["recompute_macs"] = int(sum(_number(c, "recompute_macs", 0) for c in costs))
     return extra
+
+
+def _number(cost: LayerCost, key: str, default: float) -> float:
+    """A numeric extra column of `cost` (extra also carries labels such as `delegate`)."""
+    value = cost.extra.get(key, default)
+    if isinstance(value, str):
+        raise TypeError(f"{cost.layer}: extra[{key!r}] is {value!r}; expected a number")
+    return value
