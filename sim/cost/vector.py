@@ -374,7 +374,7 @@ def scratch_sizes(graph: Graph, hw: Hardware) -> dict[int, int]:
     core = _core(hw)
     helium = int(core.core in HELIUM_CORES and prof.family != "reference")
     family = "reference" if core.core in NO_DSP_CORES else prof.family
-    out = {}
+    out: dict[int, int] = {}
     for op in graph.ops:
         size = _lower(graph, op, family, helium)[2]
         if size:

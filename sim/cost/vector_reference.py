@@ -14,7 +14,7 @@ from sim.cost import vector_kernels as vk
 NAMES = ("mac", "ld_act", "ld_w", "alu", "st", "loop", "req", "w_bytes", "act_bytes", "out_bytes", "scratch")
 
 
-class Tally(dict):
+class Tally(dict[str, int]):
     def add(self, times: int = 1, **counts: int) -> None:
         for name, n in counts.items():
             self[name] = self.get(name, 0) + times * n
