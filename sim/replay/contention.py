@@ -59,7 +59,8 @@ class Bus:
         burst = burst_cycles or self.burst_cycles
         while work > EPS:
             chunk = min(burst, work)
-            with self.port.request() as req:
+            # simpy types Resource.request() as Put[Unknown]
+            with self.port.request() as req:  # pyright: ignore[reportUnknownVariableType]
                 yield req
                 start = self.env.now
                 yield self.env.timeout(chunk)

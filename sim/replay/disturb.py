@@ -61,7 +61,8 @@ def _merged(streams: list[Stream]) -> np.ndarray:
         return np.stack([starts, ends])
     # Performance: small merges finish in the plain loop before numba would compile.
     s, e = reference.busy_periods(arrivals[order].tolist(), works[order].tolist())
-    return np.asarray([s, e], dtype=np.float64).reshape(2, -1)
+    # numpy's stubs give reshape a partly Unknown overload set
+    return np.asarray([s, e], dtype=np.float64).reshape(2, -1)  # pyright: ignore[reportUnknownMemberType]
 
 
 def sample(dist: Dist, rng: np.random.Generator, n: int) -> np.ndarray:

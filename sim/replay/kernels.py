@@ -42,7 +42,8 @@ def busy_periods(arrivals: np.ndarray, works: np.ndarray) -> tuple[np.ndarray, n
             starts[m] = arrivals[i]
             ends[m] = arrivals[i] + works[i]
             m += 1
-    return starts[:m].copy(), ends[:m].copy()
+    # numpy's stubs type ndarray.copy() as returning Unknown
+    return starts[:m].copy(), ends[:m].copy()  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 
 
 @njit(cache=True)

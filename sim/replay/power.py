@@ -47,7 +47,9 @@ def daq_rows(tl: Timeline, rates_hz: list[float], rng: np.random.Generator) -> l
                 lo = np.maximum(t - dt, edges_s[0])
                 p = (np.interp(t, edges_s, cum) - np.interp(lo, edges_s, cum)) / np.maximum(t - lo, 1e-30)
             else:
-                p = power[np.clip(np.searchsorted(edges_s, t, side="right") - 1, 0, power.size - 1)]
+                # numpy's stubs give clip a partly Unknown overload set
+                idx = np.searchsorted(edges_s, t, side="right") - 1
+                p = power[np.clip(idx, 0, power.size - 1)]  # pyright: ignore[reportUnknownMemberType]
             first = np.searchsorted(t, start_s, side="left")
             last = np.searchsorted(t, end_s, side="left")
             csum = np.concatenate([[0.0], np.cumsum(p)])

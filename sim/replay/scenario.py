@@ -166,9 +166,9 @@ class Scenario:
     thermal: Thermal | None = spec_field(None, doc="RC thermal model and DVFS steps")
 
     def __post_init__(self) -> None:
-        if self.inference is None:
+        if self.inference is None:  # pyright: ignore[reportUnnecessaryComparison]  # spec_field's default
             object.__setattr__(self, "inference", Release())
-        if self.bus is None:
+        if self.bus is None:  # pyright: ignore[reportUnnecessaryComparison]  # spec_field's default
             object.__setattr__(self, "bus", Bus())
 
     @property
