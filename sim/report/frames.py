@@ -50,7 +50,7 @@ def layers_frame(costs: Sequence[LayerCost], graph: Graph, hw: Hardware) -> pd.D
     off = hw.offchip
     sram = hw.scratchpad
     mem_names = {m.name for m in hw.memories}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for c in costs:
         op = graph.ops[c.index]
         e = c.energy_pj

@@ -55,7 +55,8 @@ def partition_count(units: list[str]) -> int:
 
 def partition(graph: Graph, supported_ops: Iterable[str] | None = None) -> Graph:
     units = assign_units(graph, supported_ops)
-    ops, part = [], -1
+    ops: list[Op] = []
+    part = -1
     for i, (op, unit) in enumerate(zip(graph.ops, units)):
         if i == 0 or unit != units[i - 1]:
             part += 1

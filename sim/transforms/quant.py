@@ -34,7 +34,8 @@ def _retype(t: Tensor, dtype: str) -> Tensor:
 
 def _roles(graph: Graph) -> tuple[set[str], set[str]]:
     """Names of weight tensors and bias tensors of weighted layers."""
-    weights, biases = set(), set()
+    weights: set[str] = set()
+    biases: set[str] = set()
     for op in graph.ops:
         w, b = graph.weights(op), graph.bias(op)
         if w is not None:
@@ -47,7 +48,7 @@ def _roles(graph: Graph) -> tuple[set[str], set[str]]:
 def _drop_conversions(graph: Graph) -> tuple[list[Op], dict[str, str]]:
     """Remove QUANTIZE/DEQUANTIZE ops (identities once every tensor has one type)."""
     alias: dict[str, str] = {}
-    ops = []
+    ops: list[Op] = []
     for op in graph.ops:
         if op.op_type in CONVERSIONS and len(op.inputs) == 1:
             src = op.inputs[0]
@@ -107,7 +108,7 @@ def _weights_only(graph: Graph, ops: list[Op], tensors: dict[str, Tensor], input
             consts = [t for t in op.inputs if t and tensors[t].is_const]
             op = with_attrs(dataclasses.replace(op, inputs=(*acts, wf, *consts)), weights_dequantized=True)
         new_ops.append(op)
-    final_outputs = []
+    final_outputs: list[str] = []
     for t in outputs:  # float -> integer model output
         q = f"{t}/quantized"
         tensors[q] = _retype(tensors[t], interface)
