@@ -260,7 +260,7 @@ class Hardware:
     def __post_init__(self) -> None:
         if not self.memories:
             raise ValueError("memories: expected at least one memory level, got none")
-        if self.dma is None:  # pyright: ignore[reportUnnecessaryComparison]  # spec_field's default, filled here
+        if self.dma is None:  # pyright: ignore[reportUnnecessaryComparison]  # spec_field's default
             object.__setattr__(self, "dma", Dma())
         stack = self.kernels.partition("@")[0]
         if isinstance(self.compute, VectorUnit) and self.kernels and stack not in VECTOR_KERNELS:
