@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 
-from sim.cli.common import out_dir
+from sim.cli.common import Subparsers, out_dir
 from sim.profile.benchmark_log import ops_csv_frame
 from sim.profile.live import bench
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("bench", help="measure a .tflite model on this CPU with LiteRT", description=__doc__)
     p.add_argument("model", help=".tflite file")
     p.add_argument("--runs", type=int, default=50, help="timed whole-model runs (default 50)")

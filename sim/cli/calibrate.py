@@ -12,14 +12,14 @@ import argparse
 import yaml
 
 from sim.api import load_hardware
-from sim.cli.common import add_hw_options, out_dir
+from sim.cli.common import Subparsers, add_hw_options, out_dir
 from sim.cli.crosscheck import rate_or_clock
 from sim.profile.crosscheck import tick_rate
 from sim.profile.calibrate import calibrate, resolve_profile
 from sim.spec.load import dump_yaml
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("calibrate", help="fit per-op-type cycle multipliers of a vector spec to profiles",
                        description=__doc__)
     add_hw_options(p)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from sim.cli.common import Subparsers
 from sim.spec.load import dump_yaml, load_hardware
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("check", help="validate a hardware spec", description=__doc__)
     p.add_argument("spec", help="bundled spec name or YAML path")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", dest="overrides",

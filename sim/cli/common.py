@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TypeAlias
 
 import pandas as pd
 
 from sim.errors import SimError
+
+# What each subcommand's add_parser receives; argparse names its type only privately.
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"  # pyright: ignore[reportPrivateUsage]
 
 
 def add_hw_options(p: argparse.ArgumentParser, *, multiple: bool = False) -> None:

@@ -11,7 +11,7 @@ import argparse
 import pandas as pd
 
 from sim.api import simulate
-from sim.cli.common import out_dir, print_frame
+from sim.cli.common import Subparsers, out_dir, print_frame
 from sim.errors import SimError
 from sim.schedule import DATAFLOW_CHOICES
 
@@ -20,7 +20,7 @@ SUMMARY_METRICS = ("latency_ms", "energy_uj", "latency_cycles", "peak_working_se
                    "dram_read_bytes", "dram_write_bytes", "utilization")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("compare", help="compare a model on several parts", description=__doc__)
     p.add_argument("model", help=".tflite file, SCALE-Sim topology .csv, or zoo name")
     p.add_argument("--hw", action="append", required=True, metavar="SPEC", help="spec to compare (repeat, >= 2)")

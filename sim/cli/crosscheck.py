@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sim.cli.common import add_hw_options, out_dir, print_frame
+from sim.cli.common import Subparsers, add_hw_options, out_dir, print_frame
 from sim.cli.import_log import positive_rate
 from sim.profile.crosscheck import crosscheck
 
@@ -13,7 +13,7 @@ def rate_or_clock(text: str) -> float | str:
     return "clock" if text == "clock" else positive_rate(text)
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("crosscheck", help="compare simulated per-op latency with a measured profile",
                        description=__doc__)
     p.add_argument("model", help=".tflite file or zoo name (e.g. mobilenet-v1)")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 
-from sim.cli.common import out_dir, print_frame
+from sim.cli.common import Subparsers, out_dir, print_frame
 import math
 
 from sim.profile.benchmark_log import ops_csv_frame, load_profile
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("import-log", help="parse a benchmark_model --enable_op_profiling log or MicroProfiler output",
                        description=__doc__)
     p.add_argument("log", help="benchmark_model output (text or --op_profiling_output_mode=csv), or TFLite Micro "

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sim.api import jitter
-from sim.cli.common import add_hw_options, out_dir, write_frames
+from sim.cli.common import Subparsers, add_hw_options, out_dir, write_frames
 from sim.errors import SimError
 from sim.replay import load_scenario, replay
 from sim.replay.disturb import analysis_generator
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 TRACE_RUNS = 3
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("jitter", help="latency distribution under contention and throttling",
                        description=__doc__)
     p.add_argument("model", help=".tflite file, SCALE-Sim topology .csv, or zoo name (e.g. mlperf-vww)")

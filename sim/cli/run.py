@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sim.api import simulate
-from sim.cli.common import add_hw_options, out_dir, print_frame, write_frames
+from sim.cli.common import Subparsers, add_hw_options, out_dir, print_frame, write_frames
 from sim.cost.vector import load_profiles, power_validation
 from sim.mapping.placement import is_mcu
 from sim.schedule import DATAFLOW_CHOICES
@@ -13,7 +13,7 @@ from sim.spec.model import Hardware
 from sim.transforms import parse_transforms
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("run", help="simulate a model on a part", description=__doc__)
     p.add_argument("model", help=".tflite file, SCALE-Sim topology .csv, or zoo name (e.g. mlperf-ic)")
     add_hw_options(p)

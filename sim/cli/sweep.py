@@ -9,12 +9,12 @@ from __future__ import annotations
 import argparse
 import time
 
-from sim.cli.common import out_dir
+from sim.cli.common import Subparsers, out_dir
 from sim.schedule import DATAFLOW_CHOICES
 from sim.sweep import SweepPlan, check_plan, objectives_of, parse_vary, run_sweep
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Subparsers) -> None:
     p = sub.add_parser("sweep", help="sweep spec fields over a grid, with Pareto fronts", description=__doc__)
     p.add_argument("--hw", required=True, metavar="BASE", help="bundled spec name or YAML path to vary")
     p.add_argument("--vary", action="append", required=True, metavar="PATH=v1,v2,...",
