@@ -191,7 +191,8 @@ def scalar(kind: Any, value: Any, meta: Mapping[str, Any], file: str, path: str)
         return value
     x = number(value)
     noun = "integer" if kind is int else "number"
-    adjective: dict[str | None, str] = {POSITIVE: "a positive ", NONNEG: "a non-negative ", FRACTION: "a fraction in [0, 1] as a "}
+    adjective: dict[str | None, str] = {POSITIVE: "a positive ", NONNEG: "a non-negative ",
+                                        FRACTION: "a fraction in [0, 1] as a "}
     expected = adjective.get(check, "a ") + noun
     if x is None or (kind is int and not float(x).is_integer()):
         raise SpecError(file, path, expected, value)
