@@ -61,8 +61,7 @@ def _merged(streams: list[Stream]) -> np.ndarray:
         return np.stack([starts, ends])
     # Performance: small merges finish in the plain loop before numba would compile.
     s, e = reference.busy_periods(arrivals[order].tolist(), works[order].tolist())
-    # numpy's stubs give reshape a partly Unknown overload set
-    return np.asarray([s, e], dtype=np.float64).reshape(2, -1)  # pyright: ignore[reportUnknownMemberType]
+    return np.reshape(np.asarray([s, e], dtype=np.float64), (2, -1))
 
 
 def sample(dist: Dist, rng: np.random.Generator, n: int) -> np.ndarray:

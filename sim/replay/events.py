@@ -155,5 +155,4 @@ def run_params(plan: Plan, scenario: Scenario, runs: int, seg_runs: int | None =
 def step_matrix(scenario: Scenario) -> np.ndarray:
     steps = scenario.thermal.steps if scenario.thermal is not None else ()
     rows = [[s.above_c, s.clock_scale, s.voltage_scale] for s in steps]
-    # numpy's stubs give reshape a partly Unknown overload set
-    return np.asarray(rows, dtype=np.float64).reshape(-1, 3)  # pyright: ignore[reportUnknownMemberType]
+    return np.reshape(np.asarray(rows, dtype=np.float64), (-1, 3))

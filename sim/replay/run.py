@@ -136,9 +136,9 @@ def replay(costs: list[LayerCost], hw: Hardware, scenario: Scenario, *, runs: in
         horizon *= 2
     layer_cycles, vsq, segs, per_run = out
     return Timeline(plan=plan, scenario=scenario, seed=seed, engine="fast" if use_fast else "simpy",
-                    start_cycles=per_run[:, 0].copy(), end_cycles=per_run[:, 1].copy(), layer_cycles=layer_cycles,
-                    energy_pj=_energy(plan, per_run[:, 1] - per_run[:, 0], vsq), temperature_c=per_run[:, 2].copy(),
-                    clock_scale=per_run[:, 3].copy(), segments=segs, events=events)
+                    start_cycles=np.copy(per_run[:, 0]), end_cycles=np.copy(per_run[:, 1]), layer_cycles=layer_cycles,
+                    energy_pj=_energy(plan, per_run[:, 1] - per_run[:, 0], vsq), temperature_c=np.copy(per_run[:, 2]),
+                    clock_scale=np.copy(per_run[:, 3]), segments=segs, events=events)
 
 
 def _fast(plan: Plan, scenario: Scenario, dist: Disturbances, runs: int,
@@ -153,9 +153,10 @@ def _fast(plan: Plan, scenario: Scenario, dist: Disturbances, runs: int,
     lc, vsq, segs, per_run = reference.replay_runs(slots.tolist(), plan.layer_of.tolist(), params.tolist(),
                                                    (bus[0].tolist(), bus[1].tolist()),
                                                    (irq[0].tolist(), irq[1].tolist()), steps.tolist())
-    return (np.asarray(lc, dtype=np.float64).reshape(runs, len(plan.layers)),
-            np.asarray(vsq, dtype=np.float64).reshape(runs, len(plan.layers)),
-            np.asarray(segs, dtype=np.float64).reshape(-1, 3), np.asarray(per_run, dtype=np.float64).reshape(runs, 4))
+    return (np.reshape(np.asarray(lc, dtype=np.float64), (runs, len(plan.layers))),
+            np.reshape(np.asarray(vsq, dtype=np.float64), (runs, len(plan.layers))),
+            np.reshape(np.asarray(segs, dtype=np.float64), (-1, 3)),
+            np.reshape(np.asarray(per_run, dtype=np.float64), (runs, 4)))
 
 
 def _recorder(events: list[tuple[str, str, float, float]]) -> Callable[[str, str, float, float], None]:
