@@ -125,5 +125,6 @@ def summary_frame(layers: pd.DataFrame, graph: Graph, hw: Hardware, *, dataflow:
 
 
 def stamp(df: pd.DataFrame, **attrs: Any) -> pd.DataFrame:
-    df.attrs.update({"edgesim_version": __version__, **attrs})
+    df.attrs["edgesim_version"] = __version__
+    df.attrs.update(attrs.items())
     return df

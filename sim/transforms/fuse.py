@@ -61,8 +61,9 @@ def fuse_operators(graph: Graph) -> Graph:
     for op in graph.ops:
         if op.op_type not in WEIGHTED_OPS or op.name in removed:
             continue
+        out = op.outputs[0]
+        epilogue: list[str] = list(op.attrs.get("fused_epilogue", ()))
         consts: list[str] = []
-        out, epilogue = op.outputs[0], list(op.attrs.get("fused_epilogue", ()))
         act = op.attrs.get("fused_activation", "NONE")
         while (nxt := _single_consumer(graph, out)) is not None and _is_epilogue(graph, nxt, out):
             removed.add(nxt.name)
