@@ -89,7 +89,7 @@ def demand_matrices(df: int, operand: int, mat: np.ndarray, rows: int, cols: int
     """Every fold's demand matrix of one operand (0 ifmap, 1 filter, 2 ofmap), fold order fc, fr."""
     sr, sc, t = _geometry(df, npx, window, filters)
     rf, cf = _ceil(sr, rows), _ceil(sc, cols)
-    folds = []
+    folds: list[np.ndarray] = []
     for fc in range(cf):
         for fr in range(rf):
             r0, r1 = fr * rows, min(fr * rows + rows, sr)
@@ -104,19 +104,20 @@ def demand_matrices(df: int, operand: int, mat: np.ndarray, rows: int, cols: int
                     m = _skew(np.vstack([_gap(2 * rows - 1, cols), _pad(mat[:, c0:c1], t, cols)]))
             elif df == OS:
                 if operand == 0:
-                    m = _skew(np.vstack([_pad(mat.T[:, r0:r1], t, rows), _gap(cols - 1, rows)]))
+                    m = _skew(np.vstack([_pad(np.transpose(mat)[:, r0:r1], t, rows), _gap(cols - 1, rows)]))
                 elif operand == 1:
                     m = _skew(np.vstack([_pad(mat[:, c0:c1], t, cols), _gap(rows - 1, cols)]))
                 else:
                     m = _skew(np.vstack([_gap(t - 1, cols), _pad(mat[r0:r1, c0:c1], rows, cols)[::-1]]))
             else:
                 if operand == 0:
-                    m = np.vstack([_pad(mat.T[r0:r1, c0:c1], rows, cols)[::-1], _gap(rows + cols + t - 2, cols)])
+                    m = np.vstack([_pad(np.transpose(mat)[r0:r1, c0:c1], rows, cols)[::-1],
+                                   _gap(rows + cols + t - 2, cols)])
                 elif operand == 1:
-                    m = np.vstack([_gap(rows, rows), _pad(mat[r0:r1, :].T, t, rows), _gap(cols - 1, rows)])
+                    m = np.vstack([_gap(rows, rows), _pad(np.transpose(mat[r0:r1, :]), t, rows), _gap(cols - 1, rows)])
                     m = _skew(m)
                 else:
-                    m = _skew(np.vstack([_gap(2 * rows - 1, cols), _pad(mat[c0:c1, :].T, t, cols)]))
+                    m = _skew(np.vstack([_gap(2 * rows - 1, cols), _pad(np.transpose(mat[c0:c1, :]), t, cols)]))
             folds.append(m)
     return folds
 
@@ -136,7 +137,8 @@ def demand_dram_reads(df: int, operand: int, mat: np.ndarray, dims: np.ndarray, 
                 reads += 1
                 inserted += 1
                 if inserted == window_words:  # 50 sets filled: the active half is replaced
-                    held, inserted = set(), 0
+                    held = set()
+                    inserted = 0
     return reads
 
 
@@ -193,7 +195,7 @@ class _WriteBuffer:
 def write_buffer_drain(df: int, rows: int, cols: int, npx: int, window: int, filters: int,
                        size_words: int, drain_bw: int) -> np.ndarray:
     """The ofmap write buffer over the layer's demand rows: [dram writes, stall cycles, last cycle]."""
-    ofmap = np.arange(npx * filters, dtype=np.int64).reshape(npx, filters)
+    ofmap = np.reshape(np.arange(npx * filters, dtype=np.int64), (npx, filters))
     wb = _WriteBuffer(size_words, drain_bw)
     stalls = row_id = 0
     for fold in demand_matrices(df, 2, ofmap, rows, cols, npx, window, filters):
@@ -208,7 +210,7 @@ def write_buffer_drain(df: int, rows: int, cols: int, npx: int, window: int, fil
 def _diagonals(m: np.ndarray) -> np.ndarray:
     """The prefetch order of skewed operands: anti-diagonals, bottom row first within each."""
     rows, cols = m.shape
-    out = []
+    out: list[int] = []
     for d in range(rows + cols):
         for r in range(min(d, rows - 1), max(0, d - cols + 1) - 1, -1):
             out.append(m[r, d - r])
@@ -225,12 +227,14 @@ def prefetch_stream(df: int, operand: int, mat: np.ndarray, rows: int, cols: int
         return _diagonals(np.vstack(blocks))
     if df in (WS, OS) and operand == 1:
         blocks = np.vstack([_pad(mat[:, fc * cols:(fc + 1) * cols], window, cols) for fc in range(cf)])
-        return blocks.reshape(-1) if df == WS else _diagonals(blocks)
+        return np.reshape(blocks, -1) if df == WS else _diagonals(blocks)
     if df == OS:
-        return _diagonals(np.vstack([_pad(mat.T[:, fr * rows:(fr + 1) * rows], t, rows) for fr in range(rf)]))
+        return _diagonals(np.vstack([_pad(np.transpose(mat)[:, fr * rows:(fr + 1) * rows], t, rows)
+                                     for fr in range(rf)]))
     if operand == 0:
-        return np.vstack([_pad(mat.T[:, fc * cols:(fc + 1) * cols], sr, cols) for fc in range(cf)]).reshape(-1)
-    return _diagonals(np.vstack([_pad(mat[fr * rows:(fr + 1) * rows, :].T, t, rows) for fr in range(rf)]))
+        return np.reshape(np.vstack([_pad(np.transpose(mat)[:, fc * cols:(fc + 1) * cols], sr, cols)
+                                     for fc in range(cf)]), -1)
+    return _diagonals(np.vstack([_pad(np.transpose(mat[fr * rows:(fr + 1) * rows, :]), t, rows) for fr in range(rf)]))
 
 
 class _ReadBuffer:
@@ -248,7 +252,8 @@ class _ReadBuffer:
                 count += 1
             if count >= per_set:
                 self.sets.append(current)
-                current, count = set(), 0
+                current = set()
+                count = 0
         self.sets.append(current)
         n = len(self.sets)
         active = -(-size_words // 2)
@@ -290,7 +295,7 @@ def user_mode_layer(df: int, ifmap: np.ndarray, filt: np.ndarray, dims: np.ndarr
     for the slowest. Returns [total cycles, stall cycles, DRAM ifmap, filter, ofmap words]."""
     rows, cols, npx, window, filters = (int(x) for x in dims)
     geo = (rows, cols, npx, window, filters)
-    ofmap = np.arange(npx * filters, dtype=np.int64).reshape(npx, filters)
+    ofmap = np.reshape(np.arange(npx * filters, dtype=np.int64), (npx, filters))
     rb_i = _ReadBuffer(prefetch_stream(df, 0, ifmap, *geo), int(words[0]), int(bws[0]))
     rb_f = _ReadBuffer(prefetch_stream(df, 1, filt, *geo), int(words[1]), int(bws[1]))
     wb = _WriteBuffer(int(words[2]), int(bws[2]))
