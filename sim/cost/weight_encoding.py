@@ -123,15 +123,15 @@ def brick_stream(w_ohwi: np.ndarray, order: str, *, ofm_block_depth: int = OFM_B
                         taps = round_up(taps, tap_pad if order == "part_kernel" else 4)
                     # cube[o, tap, i]: this sub-kernel's weights, zero where padded
                     cube = np.zeros((kp, taps, ci), dtype=np.int64)
-                    real = w[o0:o0 + k, y0:y0 + sh, x0:x0 + sw, i0:i0 + ci].reshape(k, sh * sw, -1)
+                    real = np.reshape(w[o0:o0 + k, y0:y0 + sh, x0:x0 + sw, i0:i0 + ci], (k, sh * sw, -1))
                     cube[:k, :sh * sw, :real.shape[2]] = real
-                    blocks = cube.reshape(kp // u, u, taps, -1)          # [ofm ublock, ofm lane, tap, i]
+                    blocks = np.reshape(cube, (kp // u, u, taps, -1))    # [ofm ublock, ofm lane, tap, i]
                     if order == "depthwise":
-                        out.append(blocks[..., 0].transpose(0, 2, 1).reshape(-1))
+                        out.append(np.reshape(np.transpose(blocks[..., 0], (0, 2, 1)), -1))
                         continue
-                    lanes = blocks.reshape(kp // u, u, taps, ci // u, u)  # [.., ifm ublock, ifm lane]
+                    lanes = np.reshape(blocks, (kp // u, u, taps, ci // u, u))  # [.., ifm ublock, ifm lane]
                     axes = (3, 0, 2, 1, 4) if order == "part_kernel" else (0, 2, 3, 1, 4)
-                    out.append(lanes.transpose(axes).reshape(-1))
+                    out.append(np.reshape(np.transpose(lanes, axes), -1))
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
@@ -253,7 +253,9 @@ def grc_search(values: np.ndarray, zrun: int, raw_bits: int, free_at: np.ndarray
             m += 1
             cfg = prev[i, cfg]
             end = i - 1
-    return cfgs[:m][::-1].copy(), ends[:m][::-1].copy()
+    # numpy's stubs type ndarray.copy() as returning Unknown
+    return (cfgs[:m][::-1].copy(),  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            ends[:m][::-1].copy())  # pyright: ignore[reportUnknownMemberType]
 
 
 @njit(cache=True)
@@ -452,13 +454,13 @@ def weights_ohwi(graph: Graph, op: Op) -> np.ndarray | None:
         return None
     v = np.asarray(w.values, dtype=np.int64)
     if op.op_type == "DEPTHWISE_CONV_2D":
-        v = v.reshape(v.shape[-3], v.shape[-2], v.shape[-1]).transpose(2, 0, 1)[..., None]
+        v = np.transpose(np.reshape(v, (v.shape[-3], v.shape[-2], v.shape[-1])), (2, 0, 1))[..., None]
     elif op.op_type == "FULLY_CONNECTED":
-        v = v.reshape(v.shape[0], 1, 1, -1)
+        v = np.reshape(v, (v.shape[0], 1, 1, -1))
     elif v.ndim != 4:
         return None
     zp = np.asarray(w.zero_point or (0,), dtype=np.int64)
-    return v - (zp.reshape(-1, 1, 1, 1) if zp.size == v.shape[0] else zp.reshape(-1)[0])
+    return v - (np.reshape(zp, (-1, 1, 1, 1)) if zp.size == v.shape[0] else np.reshape(zp, -1)[0])
 
 
 def layer_weight_bytes(graph: Graph, op: Op, ofm_block_depth: int = OFM_BLOCK_DEPTH) -> int | None:
