@@ -212,3 +212,11 @@ def test_evaluate_points_equals_simulate_on_the_ethos_u55() -> None:
         for col in ("latency_cycles", "compute_cycles", "dram_read_bytes", "dram_write_bytes", "sram_read_bytes",
                     "sram_write_bytes", "energy_uj", "peak_working_set_bytes"):
             assert df[col].iloc[i] == s[col], (i, col)
+
+
+def test_lower_refuses_a_vector_unit(cnn, mcu_hw):
+    """lower() builds systolic layer vectors; handed a vector-unit part it says which part,
+    rather than failing inside the layer encoding."""
+    with pytest.raises(TypeError, match=f"{mcu_hw.name} has a VectorUnit"):
+        S.lower(cnn, mcu_hw)
+    assert S.lower(cnn, tiny_systolic()).layers.shape[0] == len(cnn.ops)
