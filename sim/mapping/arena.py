@@ -87,7 +87,12 @@ def scratch_buffers(scratch: Mapping[int, int]) -> list[Buffer]:
 def plan_arena(graph: Graph | None, buffers: list[Buffer] | None = None, *,
                scratch: Mapping[int, int] | None = None, alias: Mapping[str, str] | None = None) -> ArenaPlan:
     """Place buffers with TFLM's greedy first-fit; `scratch` maps op index -> bytes."""
-    bufs = list(buffers) if buffers is not None else lifetimes(graph, alias=alias)  # type: ignore[arg-type]
+    if buffers is not None:
+        bufs = list(buffers)
+    elif graph is not None:
+        bufs = lifetimes(graph, alias=alias)
+    else:
+        raise ValueError("plan_arena: expected a graph or a list of buffers, got neither")
     bufs += scratch_buffers(scratch or {})
     order = sorted(range(len(bufs)), key=lambda i: (-_align(bufs[i].size), -i))
     placed: list[tuple[int, int, Buffer]] = []

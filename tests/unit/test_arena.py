@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -48,3 +49,11 @@ def test_reshape_has_its_own_buffer_as_in_tflm_but_aliases_in_the_inplace_whatif
     alias = inplace_aliases(g)
     assert alias[reshape.outputs[0]] == reshape.inputs[0]
     assert reshape.outputs[0] not in {b.tensor for b in lifetimes(g, alias=alias)}
+
+
+def test_plan_arena_without_graph_or_buffers_says_so() -> None:
+    """Neither a graph nor buffers is a caller mistake, named as such (it used to surface as an
+    AttributeError on None inside lifetimes)."""
+    with pytest.raises(ValueError, match="expected a graph or a list of buffers"):
+        plan_arena(None)
+    assert plan_arena(None, [Buffer("t", 100, 0, 1)]).arena_bytes >= 100
