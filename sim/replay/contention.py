@@ -20,13 +20,14 @@ Recorder = Callable[[str, str, float, float], None] | None
 EPS = 1e-9  # cycles; what remains of a transfer below this is rounding, not work
 
 
-def hold(env: simpy.Environment, res: simpy.Resource, work: float, priority: int, track: str,
+def hold(env: simpy.Environment, res: simpy.PreemptiveResource, work: float, priority: int, track: str,
          name: str, record: Recorder) -> Generator[simpy.Event, object, None]:
     """Hold `res` for `work` cycles in total, resuming after every preemption."""
     if work < 0:
         raise ValueError(f"Negative work {work}")
     while work > EPS:
-        with res.request(priority=priority, preempt=True) as req:  # type: ignore[call-arg]
+        # simpy types PreemptiveResource.request() as Put[Unknown]
+        with res.request(priority=priority, preempt=True) as req:  # pyright: ignore[reportUnknownVariableType]
             yield req
             start = env.now
             try:
@@ -53,7 +54,7 @@ class Bus:
     def transfer(self, work: float, priority: int, who: str,
                  burst_cycles: float | None = None) -> Generator[simpy.Event, object, None]:
         """Move `work` cycles of data for master `who` (bursts of `burst_cycles` under round robin)."""
-        if self.arbitration == "fixed_priority":
+        if isinstance(self.port, simpy.PreemptiveResource):  # arbitration == "fixed_priority"
             yield from hold(self.env, self.port, work, priority, "bus", who, self.record)
             return
         burst = burst_cycles or self.burst_cycles
