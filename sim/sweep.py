@@ -121,7 +121,7 @@ def batch_evaluator(hw: Hardware, transforms: Sequence[str]) -> Callable[..., An
 
 
 def _summary_row(summary: pd.DataFrame) -> dict[str, Any]:
-    row = {str(k): v for k, v in summary.iloc[0].items()}
+    row = {str(k): v for k, v in summary.iloc[0].to_dict().items()}  # to_dict: Python scalars
     row.pop("model", None)
     return row
 
