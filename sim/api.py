@@ -99,12 +99,45 @@ def simulate(model: ModelLike, hardware: HardwareLike, *, dataflow: str = "best"
                                               lambda bufs: plan_arena(graph, bufs, scratch=scratch).arena_bytes,
                                               {"dataflow": dataflow, "compat": compat, "objective": objective})
         extra.update(more)
+    where = hw.name if isinstance(hardware, Hardware) else str(hardware)
+    check_cycles(costs, where)
     layers = layers_frame(costs, graph, hw)
     summary = summary_frame(layers, graph, hw, dataflow=dataflow, arena_bytes=arena, extra=extra)
+    check_totals(summary, where)
     attrs = {"spec_hash": spec_hash(hw), "hardware": hw.name, "model": graph.name, "dataflow": dataflow,
              "compat": compat or ""}
     return SimResult(stamp(layers, **attrs), stamp(traffic_frame(costs), **attrs), stamp(summary, **attrs),
                      graph, hw, costs)
+
+
+# int64 cycle counts wrap at 2**63; the sum over a graph needs headroom.
+CYCLE_LIMIT = 2**62
+_OUT_OF_RANGE = ("the spec has a figure far outside any physical range (clock_hz, a bandwidth, a latency, "
+                 "setup_cycles or op_scale)")
+
+
+def check_cycles(costs: Sequence[LayerCost], where: str) -> None:
+    """Cycle counts of a physical part lie in [0, CYCLE_LIMIT). A spec figure such as a
+    bandwidth of 1e-20 B/cycle or a latency of 1e15 cycles overflows the kernels' int64
+    counts, which wrap silently (a negative latency, often chosen as the best tiling);
+    say so instead of printing it."""
+    total = 0
+    for c in costs:
+        for name in ("compute_cycles", "stall_cycles"):
+            value = getattr(c, name)
+            if not 0 <= value < CYCLE_LIMIT:
+                raise SpecError(where, f"{c.layer}: {name}", f"a count in [0, 2**62); {_OUT_OF_RANGE}", value)
+        total += c.latency_cycles
+    if total >= CYCLE_LIMIT:
+        raise SpecError(where, "latency_cycles", f"a total below 2**62; {_OUT_OF_RANGE}", total)
+
+
+def check_totals(summary: pd.DataFrame, where: str) -> None:
+    """Latency and energy are finite non-negative numbers; a clock of 1e-300 Hz makes them infinite."""
+    for col in ("latency_ms", "energy_uj"):
+        value = float(summary[col].iloc[0])
+        if not 0 <= value < float("inf"):
+            raise SpecError(where, col, f"a finite non-negative number; {_OUT_OF_RANGE}", value)
 
 
 @dataclass

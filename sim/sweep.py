@@ -184,6 +184,9 @@ def _batch_rows(batch: Callable[..., Any], graph: Graph, base: Hardware, plan: S
         log.warning("batch pricing gives no %s; pricing point by point", ", ".join(sorted(unknown)))
         _CHECKED[_check_key(graph, plan)] = None
         return []
+    totals = frame[[c for c in ("latency_cycles", "latency_ms", "energy_uj") if c in frame.columns]].to_numpy(float)
+    if not (np.isfinite(totals) & (totals >= 0)).all():  # out-of-range figures: simulate() names the point
+        return []
     rows = []
     for i, rec in enumerate(frame.to_dict("records")):
         row = dict(first)
@@ -379,7 +382,11 @@ def plot_pareto(df: pd.DataFrame, front: pd.DataFrame, objectives: Sequence[str]
 def _client(scheduler: str | None, workers: int | None) -> Any:
     from dask.distributed import Client, LocalCluster
     if scheduler:
-        return Client(scheduler), None
+        try:
+            return Client(scheduler), None
+        except (OSError, ValueError, TypeError) as exc:
+            raise SimError(f"--scheduler {scheduler}: expected a reachable Dask scheduler address such as "
+                           f"tcp://10.0.0.5:8786, got {(str(exc).splitlines() or [type(exc).__name__])[0]}") from None
     if not log.isEnabledFor(logging.INFO):  # Dask's own INFO chatter only with -v
         logging.getLogger("distributed").setLevel(logging.WARNING)
     n = workers or os.cpu_count() or 1
@@ -394,6 +401,8 @@ def run_sweep(plan: SweepPlan, out: Path, objectives: Sequence[str], *, schedule
     """Compute every pending chunk, then write results.csv, pareto.csv and pareto.png.
 
     inline: run chunks in this process without Dask (debugging; still resumable)."""
+    if workers is not None and workers < 1:  # a cluster of no workers never runs a task
+        raise SimError(f"--workers: expected a positive integer, got {workers}")
     points = len(grid(plan.varies))
     if not plan.chunk_points:
         plan.chunk_points = chunk_points(points)
@@ -458,6 +467,11 @@ def check_plan(plan: SweepPlan) -> None:
     from sim.api import load_graph
     from sim.transforms import parse_transforms
     parse_transforms(plan.transforms)
+    paths = [v.path for v in plan.varies]
+    twice = sorted({p for p in paths if paths.count(p) > 1})
+    if twice:  # the later --vary would overwrite the earlier at every point
+        raise SimError(f"--vary {twice[0]}: expected each path once (list all its values in one --vary), "
+                       f"got it {paths.count(twice[0])} times")
     base = load_hardware(plan.hw)
     for m in plan.models:
         load_graph(m)

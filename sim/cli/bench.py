@@ -24,6 +24,7 @@ def add_parser(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    d = out_dir(args.out)  # checked before the timed runs
     b = bench(args.model, runs=args.runs, warmup=args.warmup, op_runs=args.op_runs)
     s = b.summary_frame().iloc[0]
     ops = ops_csv_frame(b.ops)
@@ -34,7 +35,6 @@ def run(args: argparse.Namespace) -> int:
           f"min {s['min_us']:,.1f}, max {s['max_us']:,.1f}, std {s['std_us']:,.1f} over {int(s['runs'])} runs")
     print(f"per op     sum {s['op_sum_us']:,.1f} us over {len(ops)} ops (each cut out and timed alone; "
           f"{s['invoke_overhead_us']:.2f} us invoke overhead subtracted)")
-    d = out_dir(args.out)
     if d is not None:
         ops.to_csv(d / "ops.csv", index=False)
         b.latency_frame().to_csv(d / "latency.csv", index=False)

@@ -32,13 +32,13 @@ def add_parser(sub: Subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    d = out_dir(args.out)  # checked before the fits, which simulate every profile twice
     rate, origin = tick_rate(args.ticks_per_second, load_hardware(args.hw, args.overrides))
     fit = [resolve_profile(x, rate, origin) for x in args.fit]
     cal = calibrate(args.hw, fit, [resolve_profile(x, rate, origin) for x in args.test], overrides=args.overrides)
     print("op_scale   " + ", ".join(f"{k} {v:.2f}" for k, v in cal.op_scale.items()))
     cols = ["stage", "split", "model", "mape_pct", "median_ape_pct", "total_ape_pct", "spearman_rho"]
     print(cal.errors[cols].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
-    d = out_dir(args.out)
     if d is not None:
         name = f"{cal.hardware.name}-calibrated"
         text = dump_yaml(cal.hardware)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from pathlib import Path
 from typing import TypeAlias
 
@@ -28,9 +29,15 @@ def add_hw_options(p: argparse.ArgumentParser, *, multiple: bool = False) -> Non
 def out_dir(path: str | None) -> Path | None:
     if path is None:
         return None
+    if not path.strip():
+        raise SimError("--out: expected a directory path, got ''")
     p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise SimError(f"--out {path}: expected a directory, got an existing file")
     try:
         p.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=p):  # one line here rather than a traceback at the first file
+            pass
     except OSError as exc:
         raise SimError(f"--out {path}: expected a writable directory, got {exc.strerror}") from None
     return p

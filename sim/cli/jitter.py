@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     if args.trace and args.out is None:
         raise SimError("--trace: expected --out DIR to write trace.json into, got no --out")
     rates = parse_rates(args.daq) if args.daq else []
+    d = out_dir(args.out)  # checked before the replay, which can take minutes
     scenario = load_scenario(args.scenario)
     result = jitter(args.model, args.hw, scenario, runs=args.runs, seed=args.seed, engine=args.engine,
                     dataflow=args.dataflow, overrides=args.overrides)
@@ -71,7 +72,6 @@ def run(args: argparse.Namespace) -> int:
             log.warning("the DAQ study samples %d inferences; use --runs 100 or more for stable errors", tl.runs)
         daq = stamped(daq_frame(daq_rows(tl, rates, analysis_generator(scenario, args.seed))), tl, **attrs)
         print(daq_text(daq))
-    d = out_dir(args.out)
     if d is None:
         return 0
     frames = {"runs": runs, "summary": summary, "tail": result.tail, "energy": energy}

@@ -283,7 +283,7 @@ def _layer_cost(graph: Graph, op: Op, hw: Hardware, low: Lowered, row: np.ndarra
     extra: dict[str, float | str] = {
         "tiles": float(tiles), "tilings_costed": float(row[O_COSTED]),
         "ifm_resident": float(ifm_res > 0), "ofm_resident": float(ofm_res),
-        "dma_cycles": float(res[K.R_DMA_IN] + res[K.R_DMA_OUT]),
+        "dma_cycles": float(res[K.R_DMA_IN]) + float(res[K.R_DMA_OUT]),  # no int64 wrap warning
         "array_utilization": macs / (compute * arr.rows * arr.cols) if (macs and compute) else 0.0}
     return LayerCost(layer=op.name, index=op.index, op_type=op.op_type, macs=macs,
                      dataflow=DATAFLOW_NAMES[df] if df >= 0 else "-", tiling=tiling, compute_cycles=compute,

@@ -22,6 +22,10 @@ from typing import Any, Callable, Mapping
 from sim.errors import SpecError
 from sim.spec.model import DTYPES, FRACTION, NONNEG, POSITIVE
 
+# Largest magnitude of a spec number: 2**53, the last integer a float holds exactly. No physical
+# figure comes near it, and anything beyond overflows the int64 cycle and byte counts once scaled.
+MAX_MAGNITUDE = float(2**53)
+
 # Prose and identity fields: their defaults are not worth announcing.
 UNANNOUNCED = ("source", "description", "name")
 
@@ -199,6 +203,8 @@ def scalar(kind: Any, value: Any, meta: Mapping[str, Any], file: str, path: str)
     if (check == POSITIVE and x <= 0) or (check == NONNEG and x < 0) or \
             (check == FRACTION and not 0 <= x <= 1):
         raise SpecError(file, path, expected, value)
+    if abs(x) > MAX_MAGNITUDE:
+        raise SpecError(file, path, f"{expected} of at most {MAX_MAGNITUDE:.4g}", value)
     return int(x) if kind is int else float(x)
 
 

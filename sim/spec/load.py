@@ -98,7 +98,11 @@ def read_yaml(path: Path) -> Any:
 
 @functools.lru_cache(maxsize=256)
 def _parse_yaml(path: str, mtime_ns: int, size: int) -> Any:  # noqa: ARG001 - the key of the cache
-    text = Path(path).read_text()
+    try:
+        text = Path(path).read_text()
+    except UnicodeDecodeError as exc:
+        raise SpecError(display_path(Path(path)), f"byte {exc.start}", "a UTF-8 text YAML file",
+                        "binary data") from None
     try:
         return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when built in
     except yaml.YAMLError as exc:
@@ -134,7 +138,7 @@ def load_hardware(spec: str | os.PathLike[str] | Hardware,
         return build(Hardware, raw, file, "")
     except SpecError as exc:
         if any(exc.field == p or exc.field.startswith(p + ".") or exc.field.startswith(p + "[")
-               for p in overridden):
+               or (exc.field and p.startswith(exc.field + ".")) for p in overridden):
             raise SpecError(f"--set (over {file})", exc.field, exc.expected, exc.got) from None
         raise
 

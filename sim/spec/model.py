@@ -260,10 +260,14 @@ class Hardware:
     def __post_init__(self) -> None:
         if not self.memories:
             raise ValueError("memories: expected at least one memory level, got none")
+        if all(m.offchip for m in self.memories):  # tiles and the arena are staged on chip
+            raise ValueError(f"memories: expected an on-chip level (kind {', '.join(MEMORY_KINDS[2:])}), got only "
+                             + ", ".join(f"{m.name} ({m.kind})" for m in self.memories))
         if self.dma is None:  # pyright: ignore[reportUnnecessaryComparison]  # spec_field's default
             object.__setattr__(self, "dma", Dma())
         stack = self.kernels.partition("@")[0]
-        if isinstance(self.compute, VectorUnit) and self.kernels and stack not in VECTOR_KERNELS:
+        # the stack prices the vector unit, or the cpu: fallback of an accelerator (transforms.pricing)
+        if self.kernels and stack not in VECTOR_KERNELS:
             raise ValueError(f"kernels: expected one of {', '.join(VECTOR_KERNELS)} (optionally @RELEASE), "
                              f"got {self.kernels!r}")
 
