@@ -56,7 +56,11 @@ def load_graph(model: ModelLike) -> Graph:
     """A `Graph`, a `.tflite` path, a SCALE-Sim topology `.csv`, or a zoo name."""
     if isinstance(model, Graph):
         return model
+    if not isinstance(model, (str, os.PathLike)):
+        raise SpecError("MODEL", "", "a Graph, a .tflite or SCALE-Sim .csv path, or a zoo name", type(model).__name__)
     text = str(model)
+    if not text.strip():
+        raise SpecError("MODEL", "", "a .tflite or SCALE-Sim .csv path, or a zoo name", "''")
     path = Path(text)
     if path.suffix == ".tflite":
         from workloads.tflite_import import load_tflite

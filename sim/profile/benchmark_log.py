@@ -247,6 +247,9 @@ def _ops_frame(tables: list[_Table], path: str) -> tuple[pd.DataFrame, bool]:
             name, index = _split_name(str(r.get("name", "")))
             op_type = str(r["op_type"]).strip()
             avg_ms = _num(str(r["avg_ms"]))
+            if not 0 <= avg_ms < float("inf"):  # nan/inf/negative pass the row pattern (other columns print them)
+                raise SimError(f"{path}: line {r['lineno']}: avg ms: expected a finite non-negative time, "
+                               f"got {r['avg_ms']!r}")
             rows.append({
                 "node": index if index is not None else pos,
                 "op_type": op_type,
@@ -292,6 +295,18 @@ def read_ops_csv(path: str | Path) -> BenchmarkLog:
     missing = [c for c in ("node", "op_type", "avg_us") if c not in df.columns]
     if missing:
         raise SimError(f"{p}: line 1: expected columns node, op_type, avg_us, got {', '.join(map(str, df.columns))}")
+    if df.empty:
+        raise SimError(f"{p}: expected one row per operator after the header, got none")
+    node = pd.to_numeric(df["node"], errors="coerce")
+    avg = pd.to_numeric(df["avg_us"], errors="coerce")
+    for col, ok in (("node", node.notna() & (node >= 0) & (node % 1 == 0)),
+                    ("avg_us", avg.notna() & (avg >= 0) & (avg < float("inf")))):
+        if not ok.all():
+            row = int((~ok).to_numpy().argmax())
+            raise SimError(f"{p}: row {row + 1}: {col}: expected a "
+                           + ("non-negative integer" if col == "node" else "finite non-negative time")
+                           + f", got {df[col].astype(str).iloc[row]!r}")
+    df["node"], df["avg_us"] = node.astype(int), avg.astype(float)
     for c in OPS_COLUMNS:
         if c not in df.columns:
             df[c] = False if c == "delegate" else 0 if c == "subgraph" else float("nan")

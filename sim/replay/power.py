@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.errors import SimError
 from sim.replay.run import Timeline
 
 MODES = ("average", "point")
+MAX_DAQ_SAMPLES = 2**25  # a handful of float64 arrays of this length stay near 1 GB
 
 
 def cumulative_energy(edges_s: np.ndarray, power_mw: np.ndarray) -> np.ndarray:
@@ -37,6 +39,10 @@ def daq_rows(tl: Timeline, rates_hz: list[float], rng: np.random.Generator) -> l
     true_peak = float(power.max())
     rows: list[dict[str, float | str | int]] = []
     for fs in rates_hz:
+        samples = (edges_s[-1] - edges_s[0]) * fs
+        if samples > MAX_DAQ_SAMPLES:
+            raise SimError(f"--daq {fs:g}: expected a rate giving at most {MAX_DAQ_SAMPLES:,} samples over the "
+                           f"{edges_s[-1] - edges_s[0]:.3g} s traced, got {samples:.3g}")
         dt = 1.0 / fs
         phase = rng.uniform(0.0, dt)
         t = np.arange(edges_s[0] + phase + dt, edges_s[-1], dt)

@@ -49,6 +49,10 @@ def names_in(dirs: list[Path]) -> list[str]:
 def resolve_named_file(name_or_path: str | os.PathLike[str], dirs: list[Path], *, flag: str, what: str,
                        suffixes: tuple[str, ...] = (".yaml", ".yml")) -> Path:
     """An existing path, or NAME found as NAME.yaml in `dirs`; else one line listing the names."""
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise SpecError(flag, "", f"a {what.split()[-1]} name or path", type(name_or_path).__name__)
+    if not str(name_or_path).strip():
+        raise SpecError(flag, "", f"a {what.split()[-1]} file or one of: {', '.join(names_in(dirs))}", "''")
     p = Path(name_or_path)
     if p.suffix in suffixes or os.sep in str(name_or_path) or p.exists():
         if not p.is_file():
@@ -268,8 +272,14 @@ def rescale_for_wait_states(mem: dict[str, Any], prefix: str, file_ws: int, ws: 
 def parse_overrides(items: Iterable[str] | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(items, Mapping):
         return dict(typing.cast("Mapping[str, Any]", items))
+    if isinstance(items, str):  # one PATH=VALUE, not its characters
+        items = [items]
+    if not hasattr(items, "__iter__"):
+        raise SpecError("--set", "", "PATH=VALUE strings or a mapping of PATH -> value", type(items).__name__)
     out: dict[str, Any] = {}
     for item in items:
+        if not isinstance(item, str):
+            raise SpecError("--set", "", "PATH=VALUE strings", item)
         if "=" not in item:
             raise SpecError("--set", item, "PATH=VALUE", item)
         key, _, value = item.partition("=")

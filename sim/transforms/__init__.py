@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Sequence
 
 from sim.errors import SimError
 from sim.graph.ir import Graph
+from sim.graph.support import COSTED_OPS
 from sim.spec.model import Hardware, SystolicArray
 from sim.transforms.fuse import cascade, fuse_operators
 from sim.transforms.partition import partition
@@ -55,7 +56,9 @@ def _fraction(spec: TransformSpec) -> float:
 
 def parse_transform(text: str) -> TransformSpec:
     """`prune:0.3@3,conv1` -> TransformSpec('prune', '0.3', ('3', 'conv1'))."""
-    body, _, layers = text.strip().partition("@")
+    if not isinstance(text, str):
+        raise SimError(f"--transform: expected NAME[:ARG][@LAYER,...] text, got {type(text).__name__}")
+    body, at, layers = text.strip().partition("@")
     name, _, arg = body.partition(":")
     spec = TransformSpec(name.strip().lower(), arg.strip(),
                          tuple(x.strip() for x in layers.split(",") if x.strip()), text)
@@ -63,7 +66,9 @@ def parse_transform(text: str) -> TransformSpec:
         raise _bad(text, f"one of {', '.join(NAMES)} (NAME[:ARG][@LAYER,...])")
     if spec.name in ("prune", "sparse"):
         _fraction(spec)
-    elif spec.layers:
+        if at and not spec.layers:  # an empty list would silently mean every layer
+            raise _bad(text, "layers after @ (an op index, op name or output tensor), or no @ for every layer")
+    elif at:
         raise _bad(text, f"no @LAYER list for {spec.name}")
     if spec.name == "fuse" and spec.arg:
         raise _bad(text, "plain 'fuse' (no argument)")
@@ -71,10 +76,18 @@ def parse_transform(text: str) -> TransformSpec:
         raise _bad(text, f"quant:MODE with MODE one of {', '.join(MODES)}")
     if spec.name == "cascade" and spec.arg and not (spec.arg.isdigit() and int(spec.arg) >= 1):
         raise _bad(text, "cascade:STRIPES with STRIPES a positive integer")
+    unknown = [o for o in spec.arg.split(",") if o.strip() and o.strip() not in COSTED_OPS]
+    if spec.name == "partition" and unknown:  # an unknown type would silently send every op to the CPU
+        raise _bad(text, f"partition:OP,OP with operator types edgesim costs ({', '.join(sorted(COSTED_OPS))}), "
+                         f"got {unknown[0].strip()!r}")
     return spec
 
 
 def parse_transforms(items: Iterable[str | TransformSpec] | None) -> list[TransformSpec]:
+    if isinstance(items, str):  # one transform, not its characters
+        items = [items]
+    if items is not None and not hasattr(items, "__iter__"):
+        raise SimError(f"--transform: expected a list of NAME[:ARG][@LAYER,...], got {type(items).__name__}")
     return [t if isinstance(t, TransformSpec) else parse_transform(t) for t in (items or ())]
 
 
@@ -83,6 +96,10 @@ def _partition(graph: Graph, spec: TransformSpec, hw: Hardware) -> Graph:
         raise SimError(f"--transform partition: expected a spec with an accelerator (compute.type: systolic) "
                        f"and a cpu: unit to fall back on, got {hw.name}")
     ops = [o.strip() for o in spec.arg.split(",") if o.strip()] or list(hw.compute.supported_ops)
+    unknown = [o for o in hw.compute.supported_ops if o not in COSTED_OPS]
+    if not spec.arg.strip(",").strip() and unknown:
+        raise SimError(f"{hw.name}: compute.supported_ops: expected operator types edgesim costs "
+                       f"such as CONV_2D, got {unknown[0]!r}")
     return partition(graph, ops or None)
 
 
