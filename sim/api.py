@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import pandas as pd
 
 from sim.cost.layer import LayerCost
-from sim.errors import SpecError
+from sim.errors import SimError, SpecError
 from sim.graph.ir import Graph
 from sim.cost.vector import scratch_sizes
 from sim.mapping.arena import persistent_bytes_estimate, plan_arena
@@ -185,6 +185,8 @@ def memory_whatifs(model: ModelLike, hardware: HardwareLike | None = None, *, pa
     live-bytes peak when the first `patch_layers` operators run on `patches` x `patches`
     spatial tiles (MCUNetV2 patch-based inference)."""
     from sim.mapping.arena import inplace_aliases, patch_peak_bytes, peak_live_bytes
+    if patches < 1 or patch_layers < 0:
+        raise SimError(f"patches, patch_layers: expected at least 1 and 0, got {patches} and {patch_layers}")
     graph = load_graph(model)
     scratch = scratch_sizes(graph, load_hardware(hardware)) if hardware is not None else {}
     alias = inplace_aliases(graph)

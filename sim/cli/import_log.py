@@ -31,6 +31,8 @@ def positive_rate(text: str) -> float:
         value = math.nan
     if not value > 0 or math.isinf(value):
         raise argparse.ArgumentTypeError(f"expected a positive number of ticks per second, got {text!r}")
+    if value < 1:  # below, tick counts turn into infinite microseconds; no timer ticks that slowly
+        raise argparse.ArgumentTypeError(f"expected at least 1 tick per second, got {text!r}")
     return value
 
 

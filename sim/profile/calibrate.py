@@ -43,12 +43,21 @@ def resolve_profile(item: str, ticks_per_second: float | None = None,
     `ticks_per_second`: the tick rate of MicroProfiler logs (None: from their (ms) annotations)."""
     if "=" in item:
         model, _, prof = item.partition("=")
+        if not model.strip() or not prof.strip():
+            raise SimError(f"{item}: expected MODEL=LOG with both a model and a profile, got "
+                           f"{'no model' if not model.strip() else 'no profile'}")
         return ProfiledModel(model, load_profile(prof, ticks_per_second=ticks_per_second, rate_origin=rate_origin))
     d = Path(item)
     summary = d / "bench_summary.csv"
     if d.is_dir() and summary.is_file() and (d / "ops.csv").is_file():
-        model = str(pd.read_csv(summary)["model"].iloc[0])
-        return ProfiledModel(model, load_profile(d / "ops.csv"))
+        try:
+            models = pd.read_csv(summary)["model"].dropna()
+        except (ValueError, KeyError, UnicodeDecodeError):  # pandas' parser and empty-file errors are ValueErrors
+            models = pd.Series(dtype=object)
+        if models.empty:
+            raise SimError(f"{summary}: expected a bench_summary.csv naming its model (edgesim bench --out), "
+                           "got no model column or row")
+        return ProfiledModel(str(models.iloc[0]), load_profile(d / "ops.csv"))
     raise SimError(f"{item}: expected MODEL=LOG or a directory written by `edgesim bench --out`")
 
 
@@ -62,7 +71,7 @@ def fit_op_scale(checks: list[CrossCheck], min_measured_us: float = MIN_MEASURED
               for c in checks]
     g = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if g.empty:
-        raise SimError("calibrate: expected profiles with single-operator groups to fit, got none")
+        raise SimError("--fit: expected profiles with single-operator groups to fit, got none")
     sums = g.groupby("op_type")[["measured_us", "predicted_us"]].sum()
     return {str(t): float(r["measured_us"] / r["predicted_us"]) for t, r in sums.sort_index().iterrows()}
 
@@ -70,7 +79,7 @@ def fit_op_scale(checks: list[CrossCheck], min_measured_us: float = MIN_MEASURED
 def with_op_scale(hw: Hardware, scale: dict[str, float], base_scale: dict[str, float] | None = None) -> Hardware:
     """The spec with its compute unit's `op_scale` multiplied by the fitted factors."""
     if not isinstance(hw.compute, VectorUnit):
-        raise SimError(f"calibrate: expected a vector compute unit, {hw.name} has a {hw.compute.type} array")
+        raise SimError(f"--hw {hw.name}: expected a spec with a vector compute unit, got a {hw.compute.type} array")
     base = dict(base_scale if base_scale is not None else hw.compute.op_scale)
     merged = {**base, **{k: base.get(k, 1.0) * v for k, v in scale.items()}}
     return dataclasses.replace(hw, compute=dataclasses.replace(hw.compute, op_scale=merged))
@@ -94,7 +103,7 @@ def calibrate(spec: str | Hardware, fit: list[ProfiledModel], test: list[Profile
               overrides: Any = None) -> Calibration:
     base = spec if isinstance(spec, Hardware) else load_hardware(spec, overrides)
     if not isinstance(base.compute, VectorUnit):
-        raise SimError(f"calibrate: expected a vector compute unit, {base.name} has a {base.compute.type} array")
+        raise SimError(f"--hw {base.name}: expected a spec with a vector compute unit, got a {base.compute.type} array")
     fit_checks, before_fit = evaluate(fit, base, "fit")
     scale = fit_op_scale(fit_checks)
     tuned = with_op_scale(base, scale)

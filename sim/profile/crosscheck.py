@@ -47,6 +47,14 @@ def tick_rate(ticks_per_second: float | str | None, hw: Hardware) -> tuple[float
     return (None if ticks_per_second is None else float(ticks_per_second)), "from --ticks-per-second"
 
 
+def _other_model(path: str, res: SimResult, ops: pd.DataFrame) -> None:
+    """No log node matches a simulated operator, so every error and score would be NaN."""
+    kinds = ", ".join(dict.fromkeys(ops["op_type"].astype(str)))
+    raise SimError(f"{path}: expected a profile of {res.graph.name} (its operators: "
+                   f"{', '.join(dict.fromkeys(res.layers['op_type'].astype(str)))}), got {len(ops)} node(s) "
+                   f"of which none matches ({kinds[:120]})")
+
+
 def crosscheck(model: ModelLike, hardware: HardwareLike, log: str | os.PathLike[str] | BenchmarkLog, *,
                overrides: Iterable[str] | Mapping[str, Any] | None = None,
                ticks_per_second: float | str | None = None) -> CrossCheck:
@@ -64,6 +72,11 @@ def crosscheck(model: ModelLike, hardware: HardwareLike, log: str | os.PathLike[
     res = simulate(model, hw)
     ops = prof.ops[prof.ops["subgraph"] == 0].reset_index(drop=True)
     ops.attrs.update(prof.ops.attrs)
+    shared = set(ops["op_type"].astype(str)) & set(res.layers["op_type"].astype(str))
+    if not shared and not ops["delegate"].astype(bool).any():
+        _other_model(prof.path, res, ops)
     groups, unmatched = align(res.layers[["index", "op_type", "latency_us"]], ops)
+    if groups.empty:
+        _other_model(prof.path, res, ops)
     unmatched_sim = len(res.layers) - int(groups["n_sim_ops"].sum())
     return CrossCheck(groups, score(groups, len(unmatched), unmatched_sim), prof, res)

@@ -50,7 +50,7 @@ def _litert() -> tuple[Any, Any]:
     try:
         from ai_edge_litert import interpreter, schema_py_generated
     except ImportError:
-        raise SimError("edgesim bench: expected the LiteRT runtime (pip install 'edgesim[litert]'), "
+        raise SimError("LiteRT: expected the runtime installed (pip install 'edgesim[litert]'), "
                        "got no module ai_edge_litert") from None
     return interpreter, schema_py_generated
 
@@ -171,7 +171,14 @@ def bench(model: str | Path, *, runs: int = 50, warmup: int = 5, op_runs: int | 
         raise SimError(f"{model}: expected an existing .tflite file (LiteRT runs model files, not zoo names)")
     if runs < 1:
         raise SimError(f"--runs: expected a positive integer, got {runs}")
+    if op_runs is not None and op_runs < 1:
+        raise SimError(f"--op-runs: expected a positive integer, got {op_runs}")
+    if warmup < 0:
+        raise SimError(f"--warmup: expected a non-negative integer, got {warmup}")
     data = path.read_bytes()
+    if data[4:8] != b"TFL3":  # LiteRT's own message for this is about model_path arguments
+        raise SimError(f"{path}: file identifier: expected a TFLite flatbuffer ('TFL3' at byte 4), got "
+                       + (repr(data[4:8].decode("latin-1")) if len(data) >= 8 else f"{len(data)} bytes"))
     try:
         lat = _time_invokes(_interpreter(data), runs, warmup)
         overhead = float(np.median(_time_invokes(_interpreter(empty_model(data)), max(runs, 50), warmup)))

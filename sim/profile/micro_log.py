@@ -275,8 +275,9 @@ def parse_micro_lines(lines: list[str], path: str = "<log>", ticks_per_second: f
     needs_rate = unit == "ticks" and (runs or parsed.per_tag)
     origin = ""
     if ticks_per_second is not None:
-        if not ticks_per_second > 0:
-            raise SimError(f"{path}: expected a positive --ticks-per-second, got {ticks_per_second}")
+        if not 1 <= ticks_per_second < math.inf:  # slower turns tick counts into infinite microseconds
+            raise SimError(f"{path}: expected --ticks-per-second of at least 1 tick per second, got "
+                           f"{ticks_per_second:g} ({rate_origin})")
         rate, origin = float(ticks_per_second), rate_origin
         if samples and not (lo <= rate <= hi):
             log.warning("%s: --ticks-per-second %s lies outside the rate the (ms) annotations allow (%s-%s)",
