@@ -60,7 +60,7 @@ def load_graph(model: ModelLike) -> Graph:
         raise SpecError("MODEL", "", "a Graph, a .tflite or SCALE-Sim .csv path, or a zoo name", type(model).__name__)
     text = str(model)
     if not text.strip():
-        raise SpecError("MODEL", "", "a .tflite or SCALE-Sim .csv path, or a zoo name", "''")
+        raise SpecError("MODEL", "", "a .tflite or SCALE-Sim .csv path, or a zoo name", "")
     path = Path(text)
     if path.suffix == ".tflite":
         from workloads.tflite_import import load_tflite

@@ -52,7 +52,7 @@ def resolve_named_file(name_or_path: str | os.PathLike[str], dirs: list[Path], *
     if not isinstance(name_or_path, (str, os.PathLike)):
         raise SpecError(flag, "", f"a {what.split()[-1]} name or path", type(name_or_path).__name__)
     if not str(name_or_path).strip():
-        raise SpecError(flag, "", f"a {what.split()[-1]} file or one of: {', '.join(names_in(dirs))}", "''")
+        raise SpecError(flag, "", f"a {what.split()[-1]} file or one of: {', '.join(names_in(dirs))}", "")
     p = Path(name_or_path)
     if p.suffix in suffixes or os.sep in str(name_or_path) or p.exists():
         if not p.is_file():

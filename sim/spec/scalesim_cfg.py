@@ -107,6 +107,8 @@ def parse_cfg(path: Path, file: str) -> dict[str, dict[str, Any]]:
         parser.read_string(path.read_text())
     except OSError as exc:
         raise SpecError(file, "", "a readable file", exc.strerror) from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(file, f"byte {exc.start}", "a text SCALE-Sim .cfg", "binary data") from None
     except configparser.Error as exc:
         raise SpecError(file, "", "a SCALE-Sim .cfg (INI sections with key: value lines)",
                         str(exc).splitlines()[0]) from None
