@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.errors import SpecError
 from sim.replay import reference
 from sim.replay.kernels import busy_periods
 from sim.replay.scenario import BusMaster, Dist, InterruptSource, Scenario
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 BLOCK = 4096
 COMPILED_ABOVE = 1_000_000  # arrivals from which the compiled merge beats compiling it
+MAX_ARRIVALS = 2**27  # arrivals of one source held at once: two float64 arrays near 2 GB
 REFRESH_PRIORITY = -1  # refresh outranks every master: the controller cannot defer it past tREFI x 8
 
 
@@ -119,6 +121,15 @@ def _interrupt(s: InterruptSource, rng: np.random.Generator, clock_hz: float, ho
     return Stream(s.name, -1, t, w)
 
 
+def loads(scenario: Scenario, clock_hz: float, bus_bytes_per_cycle: float) -> tuple[float, float]:
+    """Long-run shares of the core taken by interrupt handlers and of the bus taken by the
+    other masters (each source's rate x its mean work), for messages about saturation."""
+    irq = sum(s.rate_hz * s.duration_us.expected * 1e-6 for s in scenario.interrupts.values())
+    bus = sum(m.rate_hz * (m.frames.active_fraction if m.frames else 1.0) * m.burst_bytes.expected
+              for m in scenario.bus.masters.values()) / (bus_bytes_per_cycle * clock_hz)
+    return irq, bus
+
+
 def analysis_generator(scenario: Scenario, seed: int) -> np.random.Generator:
     """The child of the seeded generator after every source's: for sampling done after the replay."""
     n = len(scenario.bus.masters) + 1 + len(scenario.interrupts)
@@ -128,6 +139,14 @@ def analysis_generator(scenario: Scenario, seed: int) -> np.random.Generator:
 def draw(scenario: Scenario, seed: int, horizon: float, *, clock_hz: float, bus_bytes_per_cycle: float,
          offchip_kind: str) -> Disturbances:
     """Every source of `scenario` drawn over [0, horizon] cycles from `seed`."""
+    rates = [(f"bus.masters.{n}.rate_hz", m.rate_hz) for n, m in scenario.bus.masters.items()]
+    rates += [(f"interrupts.{n}.rate_hz", s.rate_hz) for n, s in scenario.interrupts.items()]
+    if scenario.dram_refresh is not None and offchip_kind == "dram":
+        rates.append(("dram_refresh.interval_us", 1e6 / scenario.dram_refresh.interval_us))
+    for where, rate_hz in rates:
+        if rate_hz * horizon / clock_hz > MAX_ARRIVALS:  # would exhaust memory before the replay starts
+            raise SpecError(f"scenario {scenario.name}", where, f"a rate giving at most {MAX_ARRIVALS:,} arrivals "
+                            f"over the {horizon / clock_hz:.3g} s drawn", rate_hz)
     rng = np.random.default_rng(seed)
     masters = list(scenario.bus.masters.values())
     irqs = list(scenario.interrupts.values())

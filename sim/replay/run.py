@@ -21,7 +21,7 @@ from sim.cost.layer import LayerCost
 from sim.errors import SimError
 from sim.replay import kernels as K
 from sim.replay import reference
-from sim.replay.disturb import Disturbances, draw
+from sim.replay.disturb import Disturbances, draw, loads
 from sim.replay.events import replay_events, run_params, slot_matrix, step_matrix
 from sim.replay.plan import Plan, plan_replay
 from sim.replay.scenario import Scenario
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 ENGINES = ("auto", "fast", "simpy")
 SEGMENT_RUNS = 2000  # runs whose power trace is kept (the DAQ study needs 100+)
+MAX_HORIZON_GROWTH = 256  # a replay slowed past this is saturated, not slow: stop doubling the draws
 MAX_RUNS = 10_000_000  # about 4 GB of per-run arrays and frames (measured: mlperf-ad, 10M runs, 3.9 GB peak RSS)
 COMPILED_ABOVE = 3_000_000  # slot plays from which the compiled kernel beats compiling it (~1 us each in Python)
 PJ_PER_MW_S = 1e9
@@ -125,6 +126,7 @@ def replay(costs: list[LayerCost], hw: Hardware, scenario: Scenario, *, runs: in
     use_fast = (engine == "fast" or (engine == "auto" and fast_ok)) and not record
     plan = plan_replay(costs, hw)
     horizon = _first_horizon(plan, scenario, runs)
+    first = horizon
     while True:
         dist = draw(scenario, seed, horizon, clock_hz=plan.clock_hz, bus_bytes_per_cycle=plan.bus_bytes_per_cycle,
                     offchip_kind=plan.offchip_kind)
@@ -138,6 +140,11 @@ def replay(costs: list[LayerCost], hw: Hardware, scenario: Scenario, *, runs: in
         if out[3][-1, 1] <= 0.95 * horizon or not (scenario.bus.masters or scenario.interrupts
                                                    or scenario.dram_refresh):
             break
+        if horizon >= MAX_HORIZON_GROWTH * first:  # the disturbances never leave the model time to finish
+            irq, bus = loads(scenario, plan.clock_hz, plan.bus_bytes_per_cycle)
+            raise SimError(f"scenario {scenario.name}: expected disturbances that leave the model time to run, "
+                           f"got {runs} run(s) outlasting {MAX_HORIZON_GROWTH}x their undisturbed time (interrupt "
+                           f"handlers take {irq * 100:.3g}% of the core, other bus masters {bus * 100:.3g}% of the bus)")
         log.info("replay outran the drawn disturbances (%.3g cycles); drawing to %.3g", horizon, 2 * horizon)
         horizon *= 2
     layer_cycles, vsq, segs, per_run = out

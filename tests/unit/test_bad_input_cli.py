@@ -210,6 +210,25 @@ def test_jitter_values_that_crashed(extra: list[str], fragment: str, capsys: pyt
     assert fragment in cli_error(argv, capsys)
 
 
+BUSY_BUS = Path(__file__).resolve().parents[2] / "scenarios" / "busy-bus.yaml"
+
+
+@pytest.mark.parametrize("old, new, fragment", [
+    ("rate_hz: 1000 ", "rate_hz: 100000 ", "interrupt handlers take"),     # 100 kHz x 1-4 us > the core
+    ("burst_bytes: 1280", "burst_bytes: 1e15", "other bus masters"),          # one line holds the bus for days
+    ("rate_hz: 15750", "rate_hz: 1e12", "bus.masters.camera.rate_hz: expected a rate giving at most"),
+])
+def test_saturating_scenarios_end_with_an_error_not_a_hang(old: str, new: str, fragment: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Each of these replayed forever (the draw horizon doubled without end) or ran out of memory."""
+    text = BUSY_BUS.read_text()
+    assert old in text
+    path = tmp_path / "saturated.yaml"
+    path.write_text(text.replace(old, new, 1).replace("{dist: uniform, low: 1.0, high: 4.0}", "20.0"))
+    err = cli_error(["jitter", "mlperf-ad", "--hw", "stm32h7a3", "--runs", "20", "--scenario", str(path)], capsys)
+    assert err.startswith("edgesim jitter: scenario busy-bus: ") and fragment in err
+
+
 def test_jitter_api_checks_runs_and_seed_types() -> None:
     from sim.api import jitter
     for kwargs, fragment in ((dict(runs=1.5), "--runs"), (dict(runs=5, seed="a"), "--seed")):
