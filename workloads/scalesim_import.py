@@ -82,6 +82,9 @@ class _Builder:
         return Graph(self.name, self.ops, self.tensors, self.inputs, self.outputs, source=self.source)
 
 
+MAX_LAYER_MACS = 2**53  # beyond, int64 cycle and byte counts overflow once scaled (sim.spec.fields.MAX_MAGNITUDE)
+
+
 def _positive(file: str, row: int, column: str, text: str) -> int:
     try:
         value = int(text)
@@ -129,6 +132,9 @@ def load_topology(path: str | Path) -> Graph:
         if not name:
             raise SpecError(file, f"row {row}, column '{columns[0]}'", "a layer name", "nothing")
         nums = [_positive(file, row, col, text) for col, text in zip(columns[1:], cells[1:len(columns)])]
+        macs = nums[0] * nums[1] * nums[2] if gemm else nums[0] * nums[1] * nums[2] * nums[3] * nums[4] * nums[5]
+        if macs > MAX_LAYER_MACS:  # an upper bound of the layer's MACs (stride 1); cycle counts are int64
+            raise SpecError(file, f"row {row}", f"a layer of at most {MAX_LAYER_MACS:.4g} MACs", f"{macs:.4g}")
         if gemm:
             m, n, k = nums
             b.add("FULLY_CONNECTED", name, (m, k), (n, k), (m, n), scalesim_form="gemm")

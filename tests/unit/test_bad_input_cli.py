@@ -113,6 +113,15 @@ def test_spec_numbers_beyond_2_53_name_the_field(capsys: pytest.CaptureFixture[s
     assert "compute.op_scale.CONV_2D: expected a positive number of at most 9.007e+15" in err
 
 
+def test_topology_layer_beyond_int64_is_an_error_not_an_overflow(tmp_path: Path) -> None:
+    """An OverflowError traceback from the int64 layer table."""
+    p = tmp_path / "gemm.csv"
+    p.write_text("Layer, M, N, K,\ng1, 100000000, 100000000, 100000000,\n")
+    with pytest.raises(SpecError) as info:
+        load_graph(p)
+    assert "gemm.csv: row 2: expected a layer of at most 9.007e+15 MACs, got '1e+24'" in one_line(info.value)
+
+
 # --- --out ------------------------------------------------------------------------------------
 
 def test_out_that_is_a_file_or_empty(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
