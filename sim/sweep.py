@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 FAULT_ENV = "EDGESIM_SWEEP_FAULT"  # testing hook: directory; the first task to run kills its worker
 MAX_CHUNK_POINTS = 256
+# Largest grid: about three hours per model per core at the per-point path's ~1 ms a point,
+# and the chunk index lists stay in the hundreds of MB.
+MAX_GRID_POINTS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,19 @@ def parse_vary(text: str) -> Vary:
 def grid(varies: Sequence[Vary]) -> list[tuple[str, ...]]:
     """Every combination, row-major over the --vary options in the order given."""
     return list(itertools.product(*(v.values for v in varies)))
+
+
+def grid_size(varies: Sequence[Vary]) -> int:
+    return math.prod(len(v.values) for v in varies)
+
+
+def grid_point(varies: Sequence[Vary], index: int) -> tuple[str, ...]:
+    """`grid(varies)[index]` without building the grid (each chunk needs only its own points)."""
+    values: list[str] = []
+    for v in reversed(varies):
+        index, k = divmod(index, len(v.values))
+        values.append(v.values[k])
+    return tuple(reversed(values))
 
 
 @dataclass
@@ -130,10 +146,9 @@ def evaluate_chunk(plan: SweepPlan, model: str, indices: Sequence[int]) -> pd.Da
     """Rows for `model` at the grid points `indices` (one Dask task)."""
     _maybe_fault()
     varies = plan.varies
-    combos = grid(varies)
     graph = _graph(model)
     base = _base(plan.hw)
-    points = [{v.path: value for v, value in zip(varies, combos[i])} for i in indices]
+    points = [{v.path: value for v, value in zip(varies, grid_point(varies, i))} for i in indices]
     batch = batch_evaluator(base, plan.transforms)
     rows = _batch_rows(batch, graph, base, plan, points) if batch is not None else []
     if not rows:
@@ -289,7 +304,7 @@ def prepare(out: Path, plan: SweepPlan) -> SweepPlan:
 
 def pending_chunks(out: Path, plan: SweepPlan) -> tuple[list[tuple[int, int, list[int]]], int]:
     """(model index, chunk index, point indices) of chunks not yet on disk, and points done."""
-    total = len(grid(plan.varies))
+    total = grid_size(plan.varies)
     size = plan.chunk_points
     todo, done = [], 0
     for m in range(len(plan.models)):
@@ -403,7 +418,7 @@ def run_sweep(plan: SweepPlan, out: Path, objectives: Sequence[str], *, schedule
     inline: run chunks in this process without Dask (debugging; still resumable)."""
     if workers is not None and workers < 1:  # a cluster of no workers never runs a task
         raise SimError(f"--workers: expected a positive integer, got {workers}")
-    points = len(grid(plan.varies))
+    points = grid_size(plan.varies)
     if not plan.chunk_points:
         plan.chunk_points = chunk_points(points)
     plan = prepare(out, plan)
@@ -472,6 +487,10 @@ def check_plan(plan: SweepPlan) -> None:
     if twice:  # the later --vary would overwrite the earlier at every point
         raise SimError(f"--vary {twice[0]}: expected each path once (list all its values in one --vary), "
                        f"got it {paths.count(twice[0])} times")
+    points = grid_size(plan.varies)
+    if points > MAX_GRID_POINTS:
+        raise SimError(f"--vary: expected a grid of at most {MAX_GRID_POINTS:,} points, got {points:,} ("
+                       + " x ".join(str(len(v.values)) for v in plan.varies) + ")")
     base = load_hardware(plan.hw)
     for m in plan.models:
         load_graph(m)

@@ -25,7 +25,7 @@ from sim.profile.micro_log import parse_micro_lines
 from sim.replay import load_scenario
 from sim.spec.load import load_hardware
 from sim.spec.model import SystolicArray, VectorUnit
-from sim.sweep import SweepPlan, _client, check_plan, run_sweep
+from sim.sweep import SweepPlan, Vary, _client, check_plan, grid, grid_point, grid_size, run_sweep
 from sim.transforms import apply_transforms, parse_transform, parse_transforms
 from tests.conftest import real_model, tiny_cnn, tiny_systolic
 
@@ -153,6 +153,19 @@ def test_sweep_rejects_a_path_varied_twice() -> None:
     with pytest.raises(SimError) as info:
         check_plan(plan)
     assert "--vary compute.rows: expected each path once" in one_line(info.value)
+
+
+def test_sweep_grid_too_large_fails_at_once_and_chunks_never_build_the_grid() -> None:
+    """A 1e8-point grid was materialised by every chunk (O(points^2) overall): hours before any output."""
+    many = [str(v) for v in range(1, 101)]
+    plan = SweepPlan(hw="systolic-8x8", vary=[("compute.rows", many), ("compute.cols", many),
+                                              ("clock_hz", many), ("dma.setup_cycles", many)], models=["mlperf-ad"])
+    with pytest.raises(SimError) as info:
+        check_plan(plan)
+    assert "--vary: expected a grid of at most 10,000,000 points, got 100,000,000 (100 x 100 x 100 x 100)" \
+        in one_line(info.value)
+    small = [Vary("a", ("1", "2", "3")), Vary("b", ("x",)), Vary("c", ("p", "q"))]
+    assert [grid_point(small, i) for i in range(grid_size(small))] == grid(small)
 
 
 def test_sweep_workers_below_one_fails_before_any_cluster(tmp_path: Path) -> None:
