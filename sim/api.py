@@ -56,7 +56,7 @@ def load_graph(model: ModelLike) -> Graph:
     """A `Graph`, a `.tflite` path, a SCALE-Sim topology `.csv`, or a zoo name."""
     if isinstance(model, Graph):
         return model
-    if not isinstance(model, (str, os.PathLike)):
+    if not isinstance(model, (str, os.PathLike)):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise SpecError("MODEL", "", "a Graph, a .tflite or SCALE-Sim .csv path, or a zoo name", type(model).__name__)
     text = str(model)
     if not text.strip():

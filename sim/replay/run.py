@@ -103,6 +103,11 @@ def fast_path_holds(scenario: Scenario) -> bool:
     return bus.arbitration == "fixed_priority" and all(m.priority < bus.dma_priority for m in bus.masters.values())
 
 
+def _is_int(value: object) -> bool:
+    """An int (numpy's too) and not a bool: API callers pass anything."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def replay(costs: list[LayerCost], hw: Hardware, scenario: Scenario, *, runs: int, seed: int = 0,
            engine: str = "auto", record: bool = False, segment_runs: int = SEGMENT_RUNS) -> Timeline:
     """Play `runs` inferences of the schedule `costs` on `hw` under `scenario`.
@@ -110,12 +115,12 @@ def replay(costs: list[LayerCost], hw: Hardware, scenario: Scenario, *, runs: in
     engine: `auto` (fast when `fast_path_holds`, else SimPy), `fast` or `simpy`;
     record: keep every event (SimPy only) for a Perfetto trace.
     """
-    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs < 1:
+    if not _is_int(runs) or runs < 1:
         raise SimError(f"--runs: expected a positive integer, got {runs!r}")
     if runs > MAX_RUNS:
         raise SimError(f"--runs: expected at most {MAX_RUNS:,} inferences (every run is kept in memory, "
                        f"about 0.4 kB each), got {runs:,}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+    if not _is_int(seed) or seed < 0:
         raise SimError(f"--seed: expected a non-negative integer, got {seed!r}")
     if engine not in ENGINES:
         raise SimError(f"--engine: expected one of {', '.join(ENGINES)}, got {engine!r}")

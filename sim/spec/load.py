@@ -49,7 +49,7 @@ def names_in(dirs: list[Path]) -> list[str]:
 def resolve_named_file(name_or_path: str | os.PathLike[str], dirs: list[Path], *, flag: str, what: str,
                        suffixes: tuple[str, ...] = (".yaml", ".yml")) -> Path:
     """An existing path, or NAME found as NAME.yaml in `dirs`; else one line listing the names."""
-    if not isinstance(name_or_path, (str, os.PathLike)):
+    if not isinstance(name_or_path, (str, os.PathLike)):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise SpecError(flag, "", f"a {what.split()[-1]} name or path", type(name_or_path).__name__)
     if not str(name_or_path).strip():
         raise SpecError(flag, "", f"a {what.split()[-1]} file or one of: {', '.join(names_in(dirs))}", "")
@@ -278,7 +278,7 @@ def parse_overrides(items: Iterable[str] | Mapping[str, Any]) -> dict[str, Any]:
         raise SpecError("--set", "", "PATH=VALUE strings or a mapping of PATH -> value", type(items).__name__)
     out: dict[str, Any] = {}
     for item in items:
-        if not isinstance(item, str):
+        if not isinstance(item, str):  # pyright: ignore[reportUnnecessaryIsInstance]
             raise SpecError("--set", "", "PATH=VALUE strings", item)
         if "=" not in item:
             raise SpecError("--set", item, "PATH=VALUE", item)

@@ -56,7 +56,7 @@ def _fraction(spec: TransformSpec) -> float:
 
 def parse_transform(text: str) -> TransformSpec:
     """`prune:0.3@3,conv1` -> TransformSpec('prune', '0.3', ('3', 'conv1'))."""
-    if not isinstance(text, str):
+    if not isinstance(text, str):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise SimError(f"--transform: expected NAME[:ARG][@LAYER,...] text, got {type(text).__name__}")
     body, at, layers = text.strip().partition("@")
     name, _, arg = body.partition(":")
