@@ -188,7 +188,10 @@ def _batch_rows(batch: Callable[..., Any], graph: Graph, base: Hardware, plan: S
     parsed = [parse_overrides([f"{k}={v}" for k, v in p.items()]) for p in points]
     arrays = {k: np.asarray([p[k] for p in parsed], dtype=float) for k in parsed[0]}
     try:
-        frame = batch(g, base, arrays, dataflow=plan.dataflow)
+        # an out-of-range point may overflow the batch's float arithmetic; its totals are then
+        # not finite and the chunk is priced point by point below, where simulate() names it
+        with np.errstate(over="ignore", invalid="ignore"):
+            frame = batch(g, base, arrays, dataflow=plan.dataflow)
     except (SimError, TypeError, ValueError, NotImplementedError) as exc:
         log.info("batch pricing unavailable for this chunk (%s); pricing point by point", exc)
         return []
