@@ -370,3 +370,20 @@ def test_systolic_part_still_loads_with_its_own_kernels_field_empty() -> None:
     """The kernels check now covers every part; the bundled accelerators leave it empty."""
     for name in ("systolic-8x8", "ethos-u55-128", "imx8mp-npu"):
         assert isinstance(load_hardware(name).compute, SystolicArray)
+
+
+def test_check_rejects_a_stack_release_that_run_would_reject(capsys: pytest.CaptureFixture[str]) -> None:
+    """The loader knows the stacks, the cost model the measured releases: `check` asks both."""
+    assert main(["check", "stm32l4r5", "--set", "kernels=x-cube-ai@99"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "kernels: expected one of" in err and "x-cube-ai@10.2" in err and "'x-cube-ai@99'" in err
+    assert main(["check", "stm32l4r5", "--set", "kernels=x-cube-ai@10.2"]) == 0
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly() -> None:
+    """`edgesim check SPEC | head -1`: no BrokenPipeError traceback, exit 141 as a shell's SIGPIPE.
+    The child writes into a pipe whose reader is already closed, so its first line fails."""
+    code = ("import os, sys; r, w = os.pipe(); os.close(r); sys.stdout = open(w, 'w', buffering=1); "
+            "from sim.cli import main; rc = main(['check', 'stm32l4r5']); sys.stderr.write('rc=%d' % rc)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert b"Traceback" not in proc.stderr and proc.stderr.endswith(b"rc=141"), proc.stderr[-500:]
