@@ -82,6 +82,7 @@ def compare(model: str, specs: list[str], overrides: list[str], transforms: list
 
 
 def run(args: argparse.Namespace) -> int:
+    d = out_dir(args.out)  # checked before pricing every part
     layers, summary = compare(args.model, list(args.hw), list(args.overrides), list(args.transforms), args.dataflow,
                               unfit=(unfit := {}))
     pd.set_option("display.width", 200)
@@ -92,7 +93,6 @@ def run(args: argparse.Namespace) -> int:
     print(summary.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
     for label, use in unfit.items():
         print(f"{label} cannot hold the model: {use}")
-    d = out_dir(args.out)
     if d is not None:
         layers.to_csv(d / "compare_layers.csv", index=False)
         summary.to_csv(d / "compare_summary.csv", index=False)

@@ -88,13 +88,13 @@ def accuracy_text(cost_model: str, core: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     transforms = parse_transforms(getattr(args, "transforms", None))
+    d = out_dir(args.out)  # checked before the work: a bad --out should not cost a sweep of tilings
     res = simulate(args.model, args.hw, dataflow=args.dataflow, compat=args.compat, overrides=args.overrides,
                    objective=args.objective, transforms=[t.text for t in transforms] or None)
     if args.format == "table":
         print(summary_text(res))
     else:
         print_frame(res.layers, args.format)
-    d = out_dir(args.out)
     if d is not None:
         write_frames(d, {"layers": res.layers, "traffic": res.traffic, "summary": res.summary})
         if args.format == "table":
