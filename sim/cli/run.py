@@ -6,8 +6,7 @@ import argparse
 
 from sim.api import simulate
 from sim.cli.common import Subparsers, add_hw_options, out_dir, print_frame, write_frames
-from sim.cost.vector import load_profiles, power_validation
-from sim.mapping.placement import is_mcu
+from sim.cost.vector import load_profiles, power_validation_of
 from sim.schedule import DATAFLOW_CHOICES
 from sim.spec.model import Hardware
 from sim.transforms import parse_transforms
@@ -63,7 +62,7 @@ def summary_text(res) -> str:  # noqa: ANN001 - SimResult
 def power_text(hw: Hardware) -> str:
     """How far the MCU power model fell from measured energy, printed under the energy; and
     whether this part was among the boards measured (else its board current is theirs)."""
-    val = power_validation() if is_mcu(hw) else None
+    val = power_validation_of(hw)
     if val is None:
         return ""
     own = "" if val.measured(hw.name) else \

@@ -145,6 +145,12 @@ def power_validation(path: Path = PROFILE_FILE) -> Validation | None:
     return Validation(**raw) if raw else None
 
 
+def power_validation_of(hw: Hardware) -> Validation | None:
+    """The power validation that applies to `hw`: every MCU part's energy uses the one power
+    model; None for other parts."""
+    return power_validation() if is_mcu(hw) else None
+
+
 def profile_of(hw: Hardware, kernels: str | None = None) -> Profile:
     name = kernels or hw.kernels or "cmsis-nn"
     profiles = load_profiles()

@@ -9,9 +9,9 @@ import pandas as pd
 
 from sim import __version__
 from sim.cost.layer import LayerCost
-from sim.cost.vector import power_validation, validation_of
+from sim.cost.vector import power_validation_of, validation_of
 from sim.graph.ir import Graph
-from sim.mapping.placement import fit_columns, is_mcu
+from sim.mapping.placement import fit_columns
 from sim.report.columns import LAYER_COLUMNS, SUMMARY_COLUMNS, TRAFFIC_COLUMNS, Column
 from sim.spec.model import Hardware
 from sim.units import cycles_to_ms, cycles_to_us
@@ -98,7 +98,7 @@ def summary_frame(layers: pd.DataFrame, graph: Graph, hw: Hardware, *, dataflow:
     mpc = float(total["macs"]) / cycles if cycles else 0.0
     models = set(map(str, layers["cost_model"].to_numpy()))
     val = validation_of(models, getattr(hw.compute, "core", ""))
-    power = power_validation() if is_mcu(hw) else None
+    power = power_validation_of(hw)
     extra = extra or {}
     row = {
         "model": graph.name, "hardware": hw.name, "dataflow": dataflow,
