@@ -22,7 +22,7 @@ from sim.mapping.placement import is_mcu
 from sim.spec.load import bundled_names
 
 # Newest measured release of each stack (sim/cost/vector_profiles.yaml).
-STACKS = ("cmsis-nn", "microtvm", "plumerai@2023.05", "x-cube-ai@10.2")
+STACKS = ("cmsis-nn", "microtvm", "plumerai@2023.05", "x-cube-ai@10.2", "hale@1.0")
 ST_ONLY = ("x-cube-ai",)          # ST's tool generates code for STM32 parts only
 
 

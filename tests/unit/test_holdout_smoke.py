@@ -64,3 +64,25 @@ def test_release_profiles_take_releases_measured_on_three_boards() -> None:
                          "release": ["10.2.0", "10.2", "10.2", "9.0", "9.0", "unstated", "unstated", "unstated"]})
     groups = ho.release_groups(rows)
     assert list(groups) == ["x-cube-ai@10.2"] and len(groups["x-cube-ai@10.2"]) == 3
+
+
+def test_hale_rows_are_selected_by_stack_name_in_their_default_build() -> None:
+    ho = _holdout()
+    used, skipped = ho.cal.select_rows(pd.read_csv(HERE / "published_v1x.csv"))
+    hale = used[used["profile"] == "hale"]
+    assert set(hale["spec"]) == {"psoc62", "stm32l4r5", "stm32u575", "stm32f746", "stm32h7a3"}
+    assert not hale["system_dir"].str.endswith(ho.cal.BUILD_VARIANTS).any()
+    assert {ho.release_key(r) for r in hale["release"]} == {"1.0"}
+    variants = skipped[skipped["system_dir"].str.endswith(ho.cal.BUILD_VARIANTS)]
+    assert len(variants) >= 5 and variants["reason"].str.startswith("a non-default build").all()
+    assert skipped.loc[skipped["board"] == "NUCLEO-G0B1RE", "reason"].eq("stack or board not modelled").all()
+
+
+def test_a_stack_no_calibration_row_measured_takes_its_widest_release_profile() -> None:
+    ho = _holdout()
+    folds = pd.DataFrame({"release_profile": ["hale@1.0"] * 3 + ["hale@2.0"] * 2 + ["x-cube-ai@10.2"] * 3,
+                          "spec": ["a", "b", "c", "a", "b", "a", "b", "c"],
+                          "round": ["v1.1"] * 3 + ["v1.3"] * 2 + ["v1.3"] * 3})
+    assert ho.new_stack_profiles(folds, {"x-cube-ai"}) == {"hale": "hale@1.0"}
+    tied = folds.assign(spec=["a", "b", "a", "a", "b", "a", "b", "c"])
+    assert ho.new_stack_profiles(tied, {"x-cube-ai"}) == {"hale": "hale@2.0"}      # newest round on ties
