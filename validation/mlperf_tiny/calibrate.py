@@ -67,7 +67,7 @@ MODEL_FILES = {"ic": "ic_resnet8_int8.tflite", "vww": "vww_mobilenetv1_025_int8.
                "kws": "kws_dscnn_int8.tflite", "ad": "ad_fc_autoencoder_int8.tflite"}
 STACKS = {"TFLM+CMSIS-NN": "cmsis-nn", "ST X-CUBE-AI/ST Edge AI": "x-cube-ai",
           "Plumerai Inference Engine": "plumerai", "microTVM": "microtvm"}
-# Stacks the results files file under a broad `stack_class` ("vendor compiler"): matched by `stack` prefix.
+# Stacks that the results files list under a broad `stack_class` ("vendor compiler"), by `stack` prefix.
 STACK_NAMES = (("Bosch HALE", "hale"),)
 # `system_dir` suffixes of non-default builds: `_max_performance` copies the AD weights to RAM
 # and `_min_ram` runs another schedule (about 2x the time); the default build is the one priced.
