@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sim.cli.common import Subparsers
-from sim.cost.vector import load_profiles
+from sim.cost.vector import load_profiles, profile_named
 from sim.errors import SpecError
 from sim.spec.load import dump_yaml, load_hardware
 
@@ -21,7 +21,7 @@ def add_parser(sub: Subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     hw = load_hardware(args.spec, args.overrides)
     # the loader knows the stacks; the measured releases (STACK@RELEASE) live with the cost model
-    if hw.kernels and hw.kernels not in load_profiles():
+    if hw.kernels and profile_named(hw.kernels) is None:
         raise SpecError(args.spec, "kernels", f"one of {', '.join(load_profiles())}", hw.kernels)
     print(f"# {args.spec}: valid")
     print(dump_yaml(hw), end="")

@@ -151,12 +151,23 @@ def power_validation_of(hw: Hardware) -> Validation | None:
     return power_validation() if is_mcu(hw) else None
 
 
+def profile_named(name: str) -> Profile | None:
+    """The profile `name` names: exact, or a STACK@RELEASE whose major.minor release has one.
+    The results spell one release several ways (X-CUBE-AI 10.2 and 10.2.0, HALE 1.0 and its
+    build 1.0.175) and the release profiles are keyed by major.minor."""
+    profiles = load_profiles()
+    if name in profiles:
+        return profiles[name]
+    stack, at, release = name.partition("@")
+    return profiles.get(f"{stack}@{'.'.join(release.split('.')[:2])}") if at else None
+
+
 def profile_of(hw: Hardware, kernels: str | None = None) -> Profile:
     name = kernels or hw.kernels or "cmsis-nn"
-    profiles = load_profiles()
-    if name not in profiles:
-        raise SimError(f"{hw.name}: kernels: expected one of {', '.join(profiles)}, got {name!r}")
-    return profiles[name]
+    profile = profile_named(name)
+    if profile is None:
+        raise SimError(f"{hw.name}: kernels: expected one of {', '.join(load_profiles())}, got {name!r}")
+    return profile
 
 
 def validation_of(cost_models: set[str], core: str) -> Validation | None:

@@ -378,6 +378,7 @@ def test_check_rejects_a_stack_release_that_run_would_reject(capsys: pytest.Capt
     err = capsys.readouterr().err.strip()
     assert "\n" not in err and "kernels: expected one of" in err and "x-cube-ai@10.2" in err and "'x-cube-ai@99'" in err
     assert main(["check", "stm32l4r5", "--set", "kernels=x-cube-ai@10.2"]) == 0
+    assert main(["check", "stm32l4r5", "--set", "kernels=hale@1.0.175"]) == 0   # as run: the 1.0 profile
 
 
 def test_a_reader_that_leaves_early_ends_the_command_quietly() -> None:

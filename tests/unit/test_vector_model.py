@@ -7,7 +7,7 @@ import pytest
 
 from sim.api import simulate
 from sim.cost import vector_kernels as vk
-from sim.cost.vector import CORE_CPI, load_profiles, power_validation
+from sim.cost.vector import CORE_CPI, load_profiles, power_validation, profile_named
 from sim.errors import SimError
 from sim.spec.model import VECTOR_KERNELS
 from workloads.builder import GraphBuilder
@@ -116,6 +116,16 @@ def test_a_stack_pinned_to_a_release_uses_that_release_profile() -> None:
 def test_an_unmeasured_release_is_a_one_line_error_listing_the_profiles() -> None:
     with pytest.raises(SimError, match=r"^stm32l4r5: kernels: expected one of .*x-cube-ai@10\.2.*got 'x-cube-ai@1\.0'$"):
         simulate("mlperf-ad", "stm32l4r5", overrides=["kernels=x-cube-ai@1.0"])
+
+
+def test_a_release_spelled_with_its_patch_level_takes_the_major_minor_profile() -> None:
+    """The results write X-CUBE-AI 10.2 as 10.2.0 and HALE 1.0 as its build 1.0.175."""
+    assert profile_named("x-cube-ai@10.2.0") is load_profiles()["x-cube-ai@10.2"]
+    assert profile_named("hale@1.0.175") is load_profiles()["hale@1.0"]
+    assert profile_named("x-cube-ai@10.3.0") is None and profile_named("x-cube-ai@10") is None
+    assert profile_named("x-cube-ai") is load_profiles()["x-cube-ai"]
+    res = simulate("mlperf-kws", "stm32l4r5", overrides=["kernels=hale@1.0.175"]).summary.iloc[0]
+    assert res["cost_model"] == "hale@1.0"
 
 
 def test_every_calibrated_profile_carries_the_error_its_validation_measured() -> None:
