@@ -242,6 +242,21 @@ DAQ_COLUMNS = (
     Column("energy_max_error_pct", "float", "%", "worst per-inference energy error"),
 )
 
+STACK_COLUMNS = (  # `edgesim check --kernels [SPEC]`: the software-stack profiles and how far they were measured
+    Column("kernels", "str", "", "profile name, the spec's `kernels` value (STACK or STACK@RELEASE)"),
+    Column("family", "str", "", "kernel loops it is priced over: cmsis-nn or reference"),
+    Column("calibrated", "bool", "", "parameters fitted on measurements (else uncalibrated defaults)"),
+    Column("median_error_pct", "float", "%", "median absolute latency error on boards the fit did not see"),
+    Column("p90_error_pct", "float", "%", "90th percentile of that error"),
+    Column("runs", "int", "", "measured (board, model) runs scored (0: never measured)"),
+    Column("boards", "int", "", "boards those runs measured"),
+    Column("cores", "str", "", "cores those runs measured"),
+    Column("releases", "str", "", "stack releases those runs measured"),
+    Column("data", "str", "", "the measurements it was scored on"),
+    Column("validated_on_core", "bool", "", "with SPEC: the runs measured the spec's core"),
+)
+
+
 def markdown_table(columns: tuple[Column, ...]) -> str:
     rows = ["| column | unit | meaning |", "|---|---|---|"]
     rows += [f"| `{c.name}` | {c.unit or '-'} | {c.meaning} |" for c in columns]
@@ -253,5 +268,6 @@ if __name__ == "__main__":  # pragma: no cover - documentation helper
                         ("summary.csv", SUMMARY_COLUMNS), ("ops.csv", PROFILE_COLUMNS),
                         ("crosscheck.csv", CROSSCHECK_COLUMNS), ("jitter runs.csv", RUN_COLUMNS),
                         ("jitter summary.csv", JITTER_SUMMARY_COLUMNS), ("jitter tail.csv", TAIL_COLUMNS),
-                        ("jitter energy.csv", ENERGY_COLUMNS), ("jitter daq.csv", DAQ_COLUMNS)):
+                        ("jitter energy.csv", ENERGY_COLUMNS), ("jitter daq.csv", DAQ_COLUMNS),
+                        ("check --kernels", STACK_COLUMNS)):
         print(f"#### {title}\n\n{markdown_table(cols)}\n")

@@ -9,10 +9,10 @@ import pandas as pd
 
 from sim import __version__
 from sim.cost.layer import LayerCost
-from sim.cost.vector import power_validation_of, validation_of
+from sim.cost.vector import load_profiles, power_validation_of, validation_of
 from sim.graph.ir import Graph
 from sim.mapping.placement import fit_columns
-from sim.report.columns import LAYER_COLUMNS, SUMMARY_COLUMNS, TRAFFIC_COLUMNS, Column
+from sim.report.columns import LAYER_COLUMNS, STACK_COLUMNS, SUMMARY_COLUMNS, TRAFFIC_COLUMNS, Column
 from sim.spec.model import Hardware
 from sim.units import cycles_to_ms, cycles_to_us
 
@@ -128,3 +128,22 @@ def stamp(df: pd.DataFrame, **attrs: Any) -> pd.DataFrame:
     df.attrs["edgesim_version"] = __version__
     df.attrs.update(attrs.items())
     return df
+
+
+def stacks_frame(core: str | None = None) -> pd.DataFrame:
+    """One row per software-stack profile with its measured latency error, so a user picks a
+    stack knowing how far its numbers were checked; with `core` (a spec's core, "" for a part
+    without an MCU core), whether they cover that core."""
+    data: dict[str, list[Any]] = {c.name: [] for c in STACK_COLUMNS if core is not None or c.name != "validated_on_core"}
+    for name, p in load_profiles().items():
+        v = p.validation
+        row: dict[str, Any] = {
+            "kernels": name, "family": p.family, "calibrated": p.calibrated,
+            "median_error_pct": v.median_abs_pct_error if v else float("nan"),
+            "p90_error_pct": v.p90_abs_pct_error if v else float("nan"),
+            "runs": v.runs if v else 0, "boards": v.boards if v else 0,
+            "cores": v.cores if v else "", "releases": v.releases if v else "", "data": v.data if v else "",
+            "validated_on_core": bool(v and v.cores and core and v.covers(core))}
+        for k in data:
+            data[k].append(row[k])
+    return _frame(data, STACK_COLUMNS)

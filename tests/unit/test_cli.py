@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -120,3 +121,32 @@ def test_jitter_user_errors_exit_2_with_one_line(argv: list[str], fragment: str,
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert fragment in err and "\n" not in err and "Traceback" not in err
+
+
+def test_check_kernels_lists_every_profile_with_its_measured_error(capsys) -> None:
+    assert main(["check", "--kernels", "--format", "csv"]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    profiles = load_profiles()
+    assert list(table["kernels"]) == list(profiles)
+    assert "validated_on_core" not in table.columns
+    for _, row in table.iterrows():
+        v = profiles[row["kernels"]].validation
+        if v is None:
+            assert pd.isna(row["median_error_pct"]) and row["runs"] == 0
+        else:
+            assert (row["median_error_pct"], row["p90_error_pct"], row["runs"]) == \
+                (v.median_abs_pct_error, v.p90_abs_pct_error, v.runs)
+
+
+def test_check_kernels_with_a_spec_says_which_profiles_were_measured_on_its_core(capsys) -> None:
+    assert main(["check", "stm32l4r5", "--kernels", "--format", "json"]) == 0
+    m4 = {r["kernels"]: r["validated_on_core"] for r in json.loads(capsys.readouterr().out)}
+    assert m4["x-cube-ai"] and m4["hale"] and not m4["tflm-reference"]
+    assert main(["check", "ra8d1", "--kernels", "--format", "json"]) == 0       # Cortex-M85: none measured there
+    assert not any(r["validated_on_core"] for r in json.loads(capsys.readouterr().out))
+
+
+def test_check_without_a_spec_or_kernels_is_a_one_line_error(capsys) -> None:
+    assert main(["check"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "expected a spec" in err

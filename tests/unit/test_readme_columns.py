@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sim.report.columns import LAYER_COLUMNS, SUMMARY_COLUMNS, TRAFFIC_COLUMNS
+from sim.report.columns import LAYER_COLUMNS, STACK_COLUMNS, SUMMARY_COLUMNS, TRAFFIC_COLUMNS, markdown_table
 from tests.conftest import ROOT
 
 ROW_RE = re.compile(r"^\| `([a-z0-9_]+)` \| ([^|]*) \| (.*) \|$", re.M)
@@ -20,3 +20,7 @@ def test_every_output_column_is_documented_in_the_readme_as_registered(columns) 
         rows.setdefault(name, set()).add((unit.strip(), meaning.strip()))
     for c in columns:
         assert (c.unit or "-", c.meaning) in rows.get(c.name, set()), f"README row for {c.name}"
+
+
+def test_the_kernels_listing_is_documented_in_the_mcu_guide_as_registered() -> None:
+    assert markdown_table(STACK_COLUMNS) in (ROOT / "docs" / "mcu.md").read_text()
