@@ -100,10 +100,11 @@ def summary_text(summary: pd.DataFrame, energy: pd.DataFrame) -> str:
         f"model      {s['model']} on {s['hardware']}   scenario {s['scenario']}   "
         f"{s['runs']} runs, seed {s['seed']}, {s['engine']} replay",
         f"analytic   {s['analytic_us']:.2f} us   replay mean {s['mean_us']:.2f} us "
-        f"({s['vs_analytic_pct']:+.2f}%), spread {s['spread_pct']:.2f}%",
+        f"({round(s['vs_analytic_pct'], 2) + 0.0:+.2f}%), spread {s['spread_pct']:.2f}%",  # + 0.0: no -0.00
         f"latency    p50 {s['p50_us']:.2f}  p90 {s['p90_us']:.2f}  p99 {s['p99_us']:.2f}  "
         f"p99.9 {s['p999_us']:.2f}  max {s['max_us']:.2f} us",
-        f"energy     {s['mean_energy_uj']:.3f} uJ per inference  ({parts} uJ)",
+        f"energy     {s['mean_energy_uj']:.3f} uJ per inference  ({parts} uJ)" if s["mean_energy_uj"] > 0
+        else "energy     not modelled: the spec gives no energy or power figure",
         f"thermal    max junction {s['max_temperature_c']:.2f} C, lowest clock scale {s['min_clock_scale']:.2f}"
         if s["max_temperature_c"] > 0 else "thermal    not modelled",
     ])

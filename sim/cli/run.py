@@ -40,9 +40,9 @@ def summary_text(res) -> str:  # noqa: ANN001 - SimResult
         f"memory     peak working set {s['peak_working_set_bytes'] / 1024:.1f} KiB, "
         f"arena {s['arena_bytes'] / 1024:.1f} KiB, weights {s['weight_bytes'] / 1024:.1f} KiB",
         f"fits       {'yes' if s['fits_memory'] else 'NO'}: {s['memory_use']}",
-        f"traffic    off-chip read {s['dram_read_bytes'] / 1024:.1f} KiB, "
+        f"traffic    {offchip_label(res.hardware)} read {s['dram_read_bytes'] / 1024:.1f} KiB, "
         f"write {s['dram_write_bytes'] / 1024:.1f} KiB",
-        f"energy     {s['energy_uj']:.2f} uJ per inference",
+        energy_text(float(s["energy_uj"])),
     ]
     power = power_text(res.hardware)
     if power:
@@ -57,6 +57,21 @@ def summary_text(res) -> str:  # noqa: ANN001 - SimResult
                      f"{100 * s['cpu_latency_share']:.1f}% of latency incl. boundaries; "
                      f"fragmentation {s['fragmentation']:.2f})")
     return "\n".join(lines)
+
+
+def offchip_label(hw: Hardware) -> str:
+    """The level the `dram_*_bytes` columns count, by its spec name (dram, flash): an MCU's
+    flash is on the die, so calling its reads "off-chip" misleads."""
+    return hw.offchip.name if hw.offchip is not None else "off-chip"
+
+
+def energy_text(energy_uj: float) -> str:
+    """A spec with no energy or power figure prices every part at 0 pJ: say so rather than
+    print 0.00 uJ as if it were a result."""
+    if energy_uj > 0:
+        return f"energy     {energy_uj:.2f} uJ per inference"
+    return ("energy     not modelled: the spec gives no energy or power figure (compute.mac_energy_pj, "
+            "memories.*.read/write_energy_pj_per_byte, active_power_mw, static_power_mw)")
 
 
 def power_text(hw: Hardware) -> str:

@@ -37,6 +37,9 @@ def daq_rows(tl: Timeline, rates_hz: list[float], rng: np.random.Generator) -> l
     end_s = tl.end_cycles[:traced] / tl.clock_hz
     true_e = np.interp(end_s, edges_s, cum) - np.interp(start_s, edges_s, cum)
     true_peak = float(power.max())
+    if not true_peak > 0:
+        raise SimError("--daq: expected a part whose spec gives energy or power figures, got one whose power trace is "
+                       "0 mW throughout (no compute.mac_energy_pj, read/write_energy_pj_per_byte or power_mw)")
     rows: list[dict[str, float | str | int]] = []
     for fs in rates_hz:
         samples = (edges_s[-1] - edges_s[0]) * fs

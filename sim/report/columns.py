@@ -180,7 +180,7 @@ RUN_COLUMNS = (
     Column("latency_cycles", "float", "cycles", "replayed latency at the nominal clock"),
     Column("latency_us", "float", "us", "replayed latency"),
     Column("energy_uj", "float", "uJ", "energy of the inference, all components"),
-    Column("temperature_c", "float", "C", "junction temperature at the end of the inference"),
+    Column("temperature_c", "float", "C", "junction temperature at the end of the inference (empty without a thermal model)"),
     Column("clock_scale", "float", "", "lowest DVFS clock scale during the inference (1 = nominal)"),
 )
 
@@ -202,7 +202,7 @@ JITTER_SUMMARY_COLUMNS = (
     Column("spread_pct", "float", "%", "(max - min) / mean latency"),
     Column("vs_analytic_pct", "float", "%", "(mean - analytic) / analytic latency"),
     Column("mean_energy_uj", "float", "uJ", "mean energy per inference"),
-    Column("max_temperature_c", "float", "C", "hottest junction temperature seen"),
+    Column("max_temperature_c", "float", "C", "hottest junction temperature seen (empty without a thermal model)"),
     Column("min_clock_scale", "float", "", "lowest DVFS clock scale seen"),
 )
 

@@ -32,7 +32,9 @@ def runs_frame(tl: Timeline) -> pd.DataFrame:
     df = pd.DataFrame({
         "run": np.arange(tl.runs), "start_us": tl.start_cycles * 1e6 / tl.clock_hz,
         "latency_cycles": tl.latency_cycles, "latency_us": tl.latency_us, "energy_uj": tl.energy_total_pj * 1e-6,
-        "temperature_c": tl.temperature_c, "clock_scale": tl.clock_scale,
+        # no thermal model: no temperature (NaN, written empty), not 0 C
+        "temperature_c": tl.temperature_c if tl.scenario.thermal is not None else np.full(tl.runs, np.nan),
+        "clock_scale": tl.clock_scale,
         **{f"energy_{k}_uj": v * 1e-6 for k, v in tl.energy_pj.items()},
     })
     return _ordered(df, RUN_COLUMNS)

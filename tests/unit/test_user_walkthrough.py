@@ -3,11 +3,15 @@ running the documented commands as written (and fails without its fix)."""
 
 from __future__ import annotations
 
+import re
 import runpy
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+from sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted((ROOT / "scripts").glob("*.py"))
@@ -29,3 +33,47 @@ def test_every_script_answers_help_without_doing_its_work(script: Path, monkeypa
     assert exc.value.code == 0
     assert "usage:" in capsys.readouterr().out
     assert after == before
+
+
+def test_run_says_energy_is_not_modelled_when_the_spec_has_no_energy_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    """imx8mp-npu, host and SCALE-Sim .cfg specs give no energy figure: run printed `0.00 uJ`."""
+    assert main(["run", "mlperf-ad", "--hw", "imx8mp-npu"]) == 0
+    out = capsys.readouterr().out
+    assert "energy     not modelled: the spec gives no energy or power figure" in out
+    assert "0.00 uJ" not in out
+    assert main(["run", "mlperf-ad", "--hw", "systolic-8x8"]) == 0
+    assert re.search(r"^energy     \d+\.\d\d uJ per inference$", capsys.readouterr().out, re.M)
+
+
+def test_run_names_the_level_its_traffic_line_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    """An MCU's flash is on the die: the line said `off-chip read` for it."""
+    assert main(["run", "mlperf-ad", "--hw", "stm32l4r5"]) == 0
+    assert "traffic    flash read " in capsys.readouterr().out
+    assert main(["run", "mlperf-ad", "--hw", "systolic-8x8"]) == 0
+    assert "traffic    dram read " in capsys.readouterr().out
+
+
+def test_jitter_daq_on_a_part_without_power_figures_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """It was a ZeroDivisionError traceback (peak error over a 0 mW true peak)."""
+    assert main(["jitter", "mlperf-ad", "--hw", "imx8mp-npu", "--scenario", "quiet", "--runs", "5",
+                 "--daq", "1e5"]) == 2
+    out, err = capsys.readouterr()
+    assert "energy     not modelled" in out and "0.000 uJ" not in out
+    assert err.count("\n") == 1 and err.startswith("edgesim jitter: --daq: expected a part whose spec gives energy")
+
+
+def test_jitter_without_a_thermal_model_writes_no_temperature(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """runs.csv and summary.csv said 0.0 C when the scenario had no thermal model."""
+    assert main(["jitter", "mlperf-ad", "--hw", "systolic-8x8", "--scenario", "quiet", "--runs", "5",
+                 "--out", str(tmp_path / "quiet")]) == 0
+    out = capsys.readouterr().out
+    assert "thermal    not modelled" in out and "(+0.00%)" in out   # the quiet replay printed -0.00%
+    runs = pd.read_csv(tmp_path / "quiet" / "runs.csv")
+    summary = pd.read_csv(tmp_path / "quiet" / "summary.csv")
+    assert runs["temperature_c"].isna().all() and summary["max_temperature_c"].isna().all()
+    assert main(["jitter", "mlperf-ad", "--hw", "systolic-8x8", "--scenario", "hot", "--runs", "5",
+                 "--out", str(tmp_path / "hot")]) == 0
+    assert "thermal    max junction" in capsys.readouterr().out
+    hot = pd.read_csv(tmp_path / "hot" / "runs.csv")
+    assert (hot["temperature_c"] > 80).all()   # scenarios/hot.yaml: 85 C ambient
