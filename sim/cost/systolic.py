@@ -204,6 +204,9 @@ def _run(graph: Graph, hw: Hardware, dataflow: str, objective: str) -> tuple[Low
     return low, out
 
 
+_WARNED_UNENCODED: set[tuple[str, str]] = set()  # (graph, part) pairs already warned about unencodable weights
+
+
 def systolic_costs(graph: Graph, hw: Hardware, *, dataflow: str = "best", objective: str = "latency") -> list[LayerCost]:
     """LayerCost per operator on a systolic-array part (native mode)."""
     low, out = _run(graph, hw, dataflow, objective)
@@ -212,9 +215,11 @@ def systolic_costs(graph: Graph, hw: Hardware, *, dataflow: str = "best", object
     if hw.compute.weight_encoding != "none":
         encoded = low.layers[:, L_W_RAW] > 0
         if not encoded.any():
-            log.warning("%s has no weight values (a zoo or builder graph): its weights are priced as stored int8, "
-                        "not %s-encoded as %s streams them; a .tflite file has them", graph.name,
-                        hw.compute.weight_encoding, hw.name)
+            if (graph.name, hw.name) not in _WARNED_UNENCODED:  # once per process: a script's 32 points said it 32 times
+                _WARNED_UNENCODED.add((graph.name, hw.name))
+                log.warning("%s has no weight values (a zoo or builder graph): its weights are priced as stored int8, "
+                            "not %s-encoded as %s streams them; a .tflite file has them", graph.name,
+                            hw.compute.weight_encoding, hw.name)
         else:
             costs = [_with_weight_stream(c, low) for c in costs]
     return costs

@@ -77,3 +77,17 @@ def test_jitter_without_a_thermal_model_writes_no_temperature(tmp_path: Path,
     assert "thermal    max junction" in capsys.readouterr().out
     hot = pd.read_csv(tmp_path / "hot" / "runs.csv")
     assert (hot["temperature_c"] > 80).all()   # scenarios/hot.yaml: 85 C ambient
+
+
+def test_the_unencoded_weights_warning_is_said_once_per_model_and_part(monkeypatch: pytest.MonkeyPatch,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """scripts/whatif_scratchpad.py printed it between the rows of its table, 8 times per model."""
+    from sim.api import simulate
+    from sim.cost import systolic
+    monkeypatch.setattr(systolic, "_WARNED_UNENCODED", set())
+    with caplog.at_level("WARNING", logger="sim.cost.systolic"):
+        for size in (65536, 131072):
+            simulate("mlperf-ad", "ethos-u55-128", overrides={"memories.sram.size_bytes": size})
+        simulate("mlperf-kws", "ethos-u55-128")
+    said = [r.getMessage().split(" ")[0] for r in caplog.records if "has no weight values" in r.getMessage()]
+    assert said == ["mlperf-ad", "mlperf-kws"]
