@@ -1,7 +1,8 @@
 """`edgesim compare MODEL --hw A --hw B`: the same model on several parts, side by side.
 
-Per layer and in total; the difference columns are each part against the first (B - A,
-and B / A for latency and energy). `--out` writes compare_layers.csv and compare_summary.csv.
+Per layer and in total; the difference columns are each part against the first: B - A per
+layer and in total, and B / A in the totals. `--out` writes compare_layers.csv and
+compare_summary.csv.
 """
 
 from __future__ import annotations
@@ -81,6 +82,14 @@ def compare(model: str, specs: list[str], overrides: list[str], transforms: list
     return layers, pd.DataFrame(summary_rows)
 
 
+def summary_number(x: float) -> str:
+    """Whole counts (cycles, bytes) in full with thousands separators, as `run` prints them;
+    other figures to 4 significant digits. `{:.4g}` alone printed 82,270 cycles as 8.227e+04."""
+    if x == x and abs(x) >= 1 and float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:,.4g}"
+
+
 def run(args: argparse.Namespace) -> int:
     d = out_dir(args.out)  # checked before pricing every part
     layers, summary = compare(args.model, list(args.hw), list(args.overrides), list(args.transforms), args.dataflow,
@@ -90,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         cols = ["layer"] + [c for c in layers.columns if c.startswith("latency_us:")]
         print(layers[cols].to_string(index=False, float_format=lambda x: f"{x:,.2f}"))
         print()
-    print(summary.to_string(index=False, float_format=lambda x: f"{x:,.4g}"))
+    print(summary.to_string(index=False, float_format=summary_number))
     for label, use in unfit.items():
         print(f"{label} cannot hold the model: {use}")
     if d is not None:

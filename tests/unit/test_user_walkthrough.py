@@ -91,3 +91,15 @@ def test_the_unencoded_weights_warning_is_said_once_per_model_and_part(monkeypat
         simulate("mlperf-kws", "ethos-u55-128")
     said = [r.getMessage().split(" ")[0] for r in caplog.records if "has no weight values" in r.getMessage()]
     assert said == ["mlperf-ad", "mlperf-kws"]
+
+
+def test_compare_prints_whole_counts_in_full(capsys: pytest.CaptureFixture[str]) -> None:
+    """The totals table printed 82,266 cycles as 8.227e+04 and 24,704 bytes as 2.47e+04."""
+    from sim.api import simulate
+    assert main(["compare", "mlperf-kws", "--hw", "systolic-8x8", "--hw", "systolic-16x16"]) == 0
+    out = capsys.readouterr().out
+    assert "e+" not in out
+    for hw in ("systolic-8x8", "systolic-16x16"):
+        s = simulate("mlperf-kws", hw).summary.iloc[0]
+        row = next(line for line in out.splitlines() if line.split()[:1] == ["latency_cycles"])
+        assert f"{int(s['latency_cycles']):,}" in row.split()
