@@ -103,3 +103,18 @@ def test_compare_prints_whole_counts_in_full(capsys: pytest.CaptureFixture[str])
         s = simulate("mlperf-kws", hw).summary.iloc[0]
         row = next(line for line in out.splitlines() if line.split()[:1] == ["latency_cycles"])
         assert f"{int(s['latency_cycles']):,}" in row.split()
+
+
+def test_run_vela_reuse_without_stored_outputs_says_what_to_do(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/vela.md's `run_vela.py SHARED --reuse` in a fresh clone (no _work/) was a SimError traceback."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("run_vela", ROOT / "validation" / "vela" / "run_vela.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    monkeypatch.setattr(mod, "HERE", tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        mod.main([str(tmp_path), "--reuse"])
+    assert "no stored Vela outputs to --reuse" in str(exc.value.code)
+    assert not (tmp_path / "vela.ini").exists()   # nothing written before the check

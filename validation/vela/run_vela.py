@@ -202,10 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     vela = Path(args.vela)
     if not args.reuse and not vela.is_file():
         sys.exit(f"{vela}: not found; run `bash validation/vela/setup.sh` first")
+    work = HERE / "_work"
+    if args.reuse and not all((work / name).is_dir() for name in MODELS):
+        sys.exit(f"{work}: no stored Vela outputs to --reuse (_work/ is not in git); run without --reuse first, "
+                 "after `bash validation/vela/setup.sh`")
     hw = load_hardware(args.hw)
     ini = HERE / "vela.ini"
     ini.write_text(system_config_ini(hw, CONFIG_NAME))
-    work = HERE / "_work"
     version = (subprocess.run([str(vela), "--version"], capture_output=True, text=True, check=False).stdout.strip()
                if vela.is_file() else "unknown")
 
