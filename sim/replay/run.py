@@ -12,6 +12,7 @@ one `numpy.random.Generator` seeded with `seed`: the same seed gives the same Ti
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -24,7 +25,7 @@ from sim.replay import reference
 from sim.replay.disturb import Disturbances, draw, loads
 from sim.replay.events import replay_events, run_params, slot_matrix, step_matrix
 from sim.replay.plan import Plan, plan_replay
-from sim.replay.scenario import Scenario
+from sim.replay.scenario import Scenario, load_scenario
 from sim.spec.model import Hardware
 
 log = logging.getLogger(__name__)
@@ -108,13 +109,15 @@ def _is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def replay(costs: list[LayerCost], hw: Hardware, scenario: Scenario, *, runs: int, seed: int = 0,
-           engine: str = "auto", record: bool = False, segment_runs: int = SEGMENT_RUNS) -> Timeline:
-    """Play `runs` inferences of the schedule `costs` on `hw` under `scenario`.
+def replay(costs: list[LayerCost], hw: Hardware, scenario: Scenario | str | os.PathLike[str], *, runs: int,
+           seed: int = 0, engine: str = "auto", record: bool = False, segment_runs: int = SEGMENT_RUNS) -> Timeline:
+    """Play `runs` inferences of the schedule `costs` on `hw` under `scenario` (a Scenario, or a
+    bundled name or YAML path as `sim.api.jitter` takes).
 
     engine: `auto` (fast when `fast_path_holds`, else SimPy), `fast` or `simpy`;
     record: keep every event (SimPy only) for a Perfetto trace.
     """
+    scenario = load_scenario(scenario)
     if not _is_int(runs) or runs < 1:
         raise SimError(f"--runs: expected a positive integer, got {runs!r}")
     if runs > MAX_RUNS:

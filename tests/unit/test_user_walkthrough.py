@@ -118,3 +118,18 @@ def test_run_vela_reuse_without_stored_outputs_says_what_to_do(tmp_path: Path,
         mod.main([str(tmp_path), "--reuse"])
     assert "no stored Vela outputs to --reuse" in str(exc.value.code)
     assert not (tmp_path / "vela.ini").exists()   # nothing written before the check
+
+
+def test_replay_takes_a_scenario_name_as_jitter_does() -> None:
+    """docs/replay.md gives `sim.replay.replay(costs, hw, scenario, ...)` beside `sim.api.jitter`,
+    which takes a name; replay raised AttributeError on one."""
+    import numpy as np
+
+    from sim.api import simulate
+    from sim.replay import replay
+    from sim.replay.scenario import load_scenario
+    res = simulate("mlperf-ad", "systolic-8x8")
+    by_name = replay(res.costs, res.hardware, "busy-bus", runs=20, seed=3)
+    by_object = replay(res.costs, res.hardware, load_scenario("busy-bus"), runs=20, seed=3)
+    np.testing.assert_array_equal(by_name.latency_cycles, by_object.latency_cycles)
+    assert by_name.latency_cycles.max() > by_name.latency_cycles.min()   # the bus did disturb it
