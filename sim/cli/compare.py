@@ -27,9 +27,9 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument("--hw", action="append", required=True, metavar="SPEC", help="spec to compare (repeat, >= 2)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", dest="overrides",
                    help="override applied to every spec (repeatable)")
-    p.add_argument("--transform", action="append", default=[], dest="transforms", metavar="NAME[:ARG]",
-                   help="what-if transform applied on every part")
-    p.add_argument("--dataflow", default="best", choices=DATAFLOW_CHOICES)
+    p.add_argument("--transform", action="append", default=[], dest="transforms", metavar="NAME[:ARG][@LAYERS]",
+                   help="what-if transform applied on every part (as in edgesim run)")
+    p.add_argument("--dataflow", default="best", choices=DATAFLOW_CHOICES, help="as in edgesim run (default best)")
     p.add_argument("--layers", action="store_true", help="print the per-layer table too")
     p.add_argument("--out", default=None, help="directory for compare_layers.csv and compare_summary.csv")
     p.set_defaults(func=run)

@@ -29,11 +29,11 @@ def add_parser(sub: Subparsers) -> None:
                        description=__doc__)
     p.add_argument("model", help=".tflite file, SCALE-Sim topology .csv, or zoo name (e.g. mlperf-vww)")
     add_hw_options(p)
-    p.add_argument("--scenario", default="quiet", help="bundled scenario (quiet, busy-bus, hot) or a YAML path")
+    p.add_argument("--scenario", default="quiet", help="bundled scenario (quiet, busy-bus, hot) or a YAML path (default quiet)")
     p.add_argument("--runs", type=int, default=1000, help="inferences to replay (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the one random generator (default 0)")
     p.add_argument("--engine", default="auto", choices=ENGINES, help="replay path (default: fast when it holds)")
-    p.add_argument("--dataflow", default="best", choices=DATAFLOW_CHOICES, help="systolic dataflow")
+    p.add_argument("--dataflow", default="best", choices=DATAFLOW_CHOICES, help="systolic dataflow (default best)")
     p.add_argument("--out", default=None, help="directory for runs.csv, summary.csv, tail.csv, energy.csv, ...")
     p.add_argument("--trace", action="store_true",
                    help=f"write trace.json (Perfetto) of the first {TRACE_RUNS} inferences; needs --out")

@@ -22,7 +22,7 @@ def add_parser(sub: Subparsers) -> None:
     p.add_argument("--model", action="append", required=True, help="model (repeatable)")
     p.add_argument("--objective", default="latency_ms,energy_uj",
                    help="results.csv columns to minimise for the Pareto front (default latency_ms,energy_uj)")
-    p.add_argument("--transform", action="append", default=[], dest="transforms", metavar="NAME[:ARG]",
+    p.add_argument("--transform", action="append", default=[], dest="transforms", metavar="NAME[:ARG][@LAYERS]",
                    help="what-if transform applied at every point (as in edgesim run)")
     p.add_argument("--dataflow", default="best", choices=DATAFLOW_CHOICES, help="as in edgesim run")
     p.add_argument("--out", required=True, help="output directory (rerun with the same one to resume)")
