@@ -428,9 +428,9 @@ def run_sweep(plan: SweepPlan, out: Path, objectives: Sequence[str], *, schedule
     todo, done = pending_chunks(out, plan)
     total = points * len(plan.models)
     from tqdm import tqdm
-    bar = tqdm(total=total, initial=done, unit="pt", desc="sweep", disable=not progress, smoothing=0.1)
+    bar = tqdm(total=total, initial=done, unit="row", desc="sweep", disable=not progress, smoothing=0.1)
     if done:
-        log.warning("resuming %s: %d of %d points already done", out, done, total)
+        log.warning("resuming %s: %d of %d rows (point x model) already done", out, done, total)
     if todo and inline:
         for m, c, idx in todo:
             _write_chunk(out, m, c, evaluate_chunk(plan, plan.models[m], idx))
