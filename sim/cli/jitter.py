@@ -29,7 +29,8 @@ def add_parser(sub: Subparsers) -> None:
                        description=__doc__)
     p.add_argument("model", help=".tflite file, SCALE-Sim topology .csv, or zoo name (e.g. mlperf-vww)")
     add_hw_options(p)
-    p.add_argument("--scenario", default="quiet", help="bundled scenario (quiet, busy-bus, hot) or a YAML path (default quiet)")
+    p.add_argument("--scenario", default="quiet",
+                   help="bundled scenario (quiet, busy-bus, hot) or a YAML path (default quiet)")
     p.add_argument("--runs", type=int, default=1000, help="inferences to replay (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="seed of the one random generator (default 0)")
     p.add_argument("--engine", default="auto", choices=ENGINES, help="replay path (default: fast when it holds)")
@@ -106,7 +107,7 @@ def summary_text(summary: pd.DataFrame, energy: pd.DataFrame) -> str:
         f"energy     {s['mean_energy_uj']:.3f} uJ per inference  ({parts} uJ)" if s["mean_energy_uj"] > 0
         else "energy     not modelled: the spec gives no energy or power figure",
         f"thermal    max junction {s['max_temperature_c']:.2f} C, lowest clock scale {s['min_clock_scale']:.2f}"
-        if s["max_temperature_c"] > 0 else "thermal    not modelled",
+        if pd.notna(s["max_temperature_c"]) else "thermal    not modelled",
     ])
 
 

@@ -215,7 +215,7 @@ def systolic_costs(graph: Graph, hw: Hardware, *, dataflow: str = "best", object
     if hw.compute.weight_encoding != "none":
         encoded = low.layers[:, L_W_RAW] > 0
         if not encoded.any():
-            if (graph.name, hw.name) not in _WARNED_UNENCODED:  # once per process: a script's 32 points said it 32 times
+            if (graph.name, hw.name) not in _WARNED_UNENCODED:  # once per process, not once per sweep point
                 _WARNED_UNENCODED.add((graph.name, hw.name))
                 log.warning("%s has no weight values (a zoo or builder graph): its weights are priced as stored int8, "
                             "not %s-encoded as %s streams them; a .tflite file has them", graph.name,

@@ -180,7 +180,8 @@ RUN_COLUMNS = (
     Column("latency_cycles", "float", "cycles", "replayed latency at the nominal clock"),
     Column("latency_us", "float", "us", "replayed latency"),
     Column("energy_uj", "float", "uJ", "energy of the inference, all components"),
-    Column("temperature_c", "float", "C", "junction temperature at the end of the inference (empty without a thermal model)"),
+    Column("temperature_c", "float", "C",
+           "junction temperature at the end of the inference (empty without a thermal model)"),
     Column("clock_scale", "float", "", "lowest DVFS clock scale during the inference (1 = nominal)"),
 )
 
