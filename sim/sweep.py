@@ -253,7 +253,7 @@ def _first_row(graph: Graph, base: Hardware, plan: SweepPlan, point: dict[str, s
 
 # Summary columns that depend on the graph and the spec's fixed parts only, not on a point.
 POINT_INDEPENDENT = frozenset({"hardware", "dataflow", "cost_model", "layers", "arena_bytes", "weight_bytes",
-                               "persistent_bytes", "transforms", "error", "validated_median_error_pct",
+                               "weight_storage_bytes", "persistent_bytes", "transforms", "error", "validated_median_error_pct",
                                "validated_p90_error_pct", "validated_power_median_error_pct",
                                "validated_power_p90_error_pct"})
 

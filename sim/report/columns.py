@@ -83,6 +83,10 @@ SUMMARY_COLUMNS = (
     Column("peak_working_set_bytes", "int", "B", "largest per-layer working set"),
     Column("arena_bytes", "int", "B", "tensor arena planned for activations and kernel scratch (TFLM greedy planner)"),
     Column("weight_bytes", "int", "B", "constant bytes of all weights and biases"),
+    Column("weight_storage_bytes", "int", "B", "bytes the weights and biases take where they are stored, when that "
+           "differs from weight_bytes: the Ethos-U encoded stream (compute.weight_encoding, a graph with weight "
+           "values; as Vela stores it in flash) or sparse storage (non-zeros + bitmask); the fit check counts these "
+           "(absent or empty: weight_bytes)"),
     Column("dram_read_bytes", "int", "B", "off-chip reads, sum over layers"),
     Column("dram_write_bytes", "int", "B", "off-chip writes, sum over layers"),
     Column("sram_read_bytes", "int", "B", "scratchpad reads, sum over layers"),
@@ -119,7 +123,6 @@ TRANSFORM_SUMMARY_COLUMNS = (
     Column("cpu_latency_share", "float", "", "partition: share of latency spent on CPU ops and their boundaries"),
     Column("boundary_cycles", "int", "cycles", "partition: total sync + copy cycles at unit boundaries"),
     Column("fragmentation", "float", "", "partition: (partitions - 1) / (non-view ops - 1); 0 = one partition"),
-    Column("weight_storage_bytes", "int", "B", "sparse: stored bytes of all weights and biases"),
     Column("recompute_macs", "int", "MAC", "cascade: total MACs spent recomputing halos"),
 )
 

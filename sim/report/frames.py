@@ -100,6 +100,10 @@ def summary_frame(layers: pd.DataFrame, graph: Graph, hw: Hardware, *, dataflow:
     val = validation_of(models, getattr(hw.compute, "core", ""))
     power = power_validation_of(hw)
     extra = extra or {}
+    if "weight_storage_bytes" not in extra:  # a transform (sparse) sizes the stored weights itself
+        stored = encoded_weight_bytes(layers)
+        if stored is not None:
+            extra = {**extra, "weight_storage_bytes": stored}
     row = {
         "model": graph.name, "hardware": hw.name, "dataflow": dataflow,
         "cost_model": "+".join(sorted(models)),
@@ -122,6 +126,17 @@ def summary_frame(layers: pd.DataFrame, graph: Graph, hw: Hardware, *, dataflow:
         **extra,
     }
     return _frame({k: [v] for k, v in row.items()}, SUMMARY_COLUMNS)
+
+
+def encoded_weight_bytes(layers: pd.DataFrame) -> int | None:
+    """The bytes the weights take in flash on an NPU that streams them encoded (Ethos-U
+    weight encoding, bias and scales included, as Vela stores them): encoded NPU layers at
+    their stream size, the rest as the graph holds them. None when no layer is encoded."""
+    if "weight_stream_bytes" not in layers.columns:
+        return None
+    stream = layers["weight_stream_bytes"].to_numpy(dtype=float)
+    encoded = np.nan_to_num(stream) > 0
+    return int(np.where(encoded, stream, layers["weight_bytes"].to_numpy(dtype=float)).sum())
 
 
 def stamp(df: pd.DataFrame, **attrs: Any) -> pd.DataFrame:

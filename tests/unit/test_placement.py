@@ -14,6 +14,7 @@ from sim.errors import SpecError
 from sim.mapping.placement import placement
 from sim.spec.load import load_hardware
 from sim.sweep import SweepPlan, evaluate_chunk, run_sweep
+from tests.conftest import real_model
 
 
 def _summary(model: str, hw: str, *sets: str) -> pd.Series:
@@ -100,3 +101,25 @@ def test_batch_sweep_rows_carry_each_points_own_fit(tmp_path: Path) -> None:
     info = run_sweep(plan, tmp_path, ["latency_ms"], progress=False, workers=1)
     front = pd.read_csv(tmp_path / "pareto.csv")
     assert info["unfit"] == 1 and front["fits_memory"].all() and len(front) == 1
+
+
+def test_an_npu_with_encoded_weights_needs_the_encoded_stream_in_flash(tmp_path: Path, caplog) -> None:
+    """Vela stores the Ethos-U weight stream (encoded weights with their scales and biases) in
+    flash, not the .tflite tensors: the fit counts what the traffic line streams."""
+    model = real_model("vww")
+    enc = _summary(str(model), "ethos-u55-128")
+    raw = _summary(str(model), "ethos-u55-128", "compute.weight_encoding=none")
+    stream = simulate(model, "ethos-u55-128").layers["weight_stream_bytes"].fillna(0).sum()
+    assert enc["weight_storage_bytes"] == int(stream) < enc["weight_bytes"] == raw["weight_bytes"]
+    assert f"flash {enc['weight_storage_bytes'] / 1024:.1f} of" in enc["memory_use"]
+    assert "weight_storage_bytes" not in raw.index and f"flash {raw['weight_bytes'] / 1024:.1f} of" in raw["memory_use"]
+    # a flash that holds the stream but not the tensors: fits as encoded, not as stored int8
+    size = f"memories.flash.size_bytes={(enc['weight_storage_bytes'] + raw['weight_bytes']) // 2}"
+    assert _summary(str(model), "ethos-u55-128", size)["fits_memory"]
+    assert not _summary(str(model), "ethos-u55-128", size, "compute.weight_encoding=none")["fits_memory"]
+    # the batch sweep takes the stored size from its first point and keeps the batch path
+    plan = SweepPlan(hw="ethos-u55-128", vary=[("compute.rows", ["64", "128"])], models=[str(model)])
+    with caplog.at_level("WARNING"):
+        rows = evaluate_chunk(plan, str(model), [0, 1])
+    assert "point by point" not in caplog.text
+    assert (rows["weight_storage_bytes"] == enc["weight_storage_bytes"]).all()
