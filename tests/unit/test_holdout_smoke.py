@@ -75,7 +75,20 @@ def test_hale_rows_are_selected_by_stack_name_in_their_default_build() -> None:
     assert {ho.release_key(r) for r in hale["release"]} == {"1.0"}
     variants = skipped[skipped["system_dir"].str.endswith(ho.cal.BUILD_VARIANTS)]
     assert len(variants) >= 5 and variants["reason"].str.startswith("a non-default build").all()
-    assert skipped.loc[skipped["board"] == "NUCLEO-G0B1RE", "reason"].eq("stack or board not modelled").all()
+    # the Cortex-M0+ board is kept out of every fit and priced apart with the profile of the DSP boards
+    g0 = skipped[skipped["board"] == "NUCLEO-G0B1RE"]
+    assert len(g0) == 8 and g0["reason"].eq(ho.cal.NO_DSP_REASON).all() and set(g0["spec"]) == {"stm32g0b1"}
+
+
+def test_armv6m_rows_are_priced_apart_with_their_stack_profile(monkeypatch) -> None:
+    ho = _holdout()
+    monkeypatch.setattr(ho.cal, "MODELS", SHARED / "models" / "mlperf_tiny")
+    if not (SHARED / "models" / "mlperf_tiny").is_dir():
+        pytest.skip("shared models not present")
+    _, skipped = ho.cal.select_rows(pd.read_csv(HERE / "published_v1x.csv"))
+    apart = ho.price_apart(skipped[skipped["reason"] == ho.cal.NO_DSP_REASON].reset_index(drop=True))
+    assert len(apart) == 8 and (apart["predicted_ms"] > 0).all() and np.isfinite(apart["abs_pct_error"]).all()
+    assert set(apart["profile"]) == {"hale"} and set(apart["release"]) == {"1.0", "1.0.175"}
 
 
 def test_a_stack_no_calibration_row_measured_takes_its_widest_release_profile() -> None:
