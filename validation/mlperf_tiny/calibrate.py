@@ -122,8 +122,8 @@ def select_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     default_build = ~cortex["system_dir"].astype(str).str.endswith(BUILD_VARIANTS)
     dsp = ~cortex["processor_core"].astype(str).str.strip().str.startswith(NO_DSP_CORES)
     modelled = reference & core_only & default_build & dsp & cortex["profile"].notna() & cortex["spec"].notna()
+    cortex["release"] = [release_of(str(st), str(p)) for st, p in zip(cortex["stack"], cortex["profile"])]
     used = cortex[modelled].copy()
-    used["release"] = [release_of(st, p) for st, p in zip(used["stack"], used["profile"])]
     skipped = cortex[~modelled].copy()
     skipped["reason"] = np.select(
         [~reference[~modelled], skipped["stack_class"] == "TFLM+vendor kernels", ~core_only[~modelled],

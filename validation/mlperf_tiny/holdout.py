@@ -161,29 +161,24 @@ def write_release_profiles(fitted: dict[str, dict[str, float]], summary: pd.Data
     """Add or replace the `STACK@RELEASE` entries of the profile file, and the stack entries of
     `stacks` (stack -> its release profile); the calibrated stack entries stay."""
     raw = yaml.safe_load(PROFILE_FILE.read_text())
+
+    def entry(name: str, source: str) -> dict[str, object]:
+        family = raw["profiles"].get(name.partition("@")[0], {}).get("family", "cmsis-nn")  # a new stack: CMSIS-NN's
+        return {"family": family, **{k: round(v, 4) for k, v in fitted[name].items()}, "calibrated": True,
+                "source": source,
+                "validation": cal.validation_entry(folds[folds["release_profile"] == name], "MLPerf Tiny v1.1-v1.3")}
+
     for stack, name in stacks.items():
-        raw["profiles"][stack] = {
-            "family": "cmsis-nn",
-            **{k: round(v, 4) for k, v in fitted[name].items()},
-            "calibrated": True,
-            "source": (f"the {name} release profile (the release measured on most boards; no calibration row "
-                       f"measured this stack): fitted on validation/mlperf_tiny/{csv.name} by "
-                       f"validation/mlperf_tiny/holdout.py --write-release-profiles"),
-            "validation": cal.validation_entry(folds[folds["release_profile"] == name], "MLPerf Tiny v1.1-v1.3"),
-        }
+        raw["profiles"][stack] = entry(name, f"the {name} release profile (the release measured on most boards; no "
+                                             f"calibration row measured this stack): fitted on "
+                                             f"validation/mlperf_tiny/{csv.name} by validation/mlperf_tiny/holdout.py "
+                                             f"--write-release-profiles")
     for _, r in summary.iterrows():
-        stack = r["profile"].partition("@")[0]
-        raw["profiles"][r["profile"]] = {
-            "family": raw["profiles"][stack]["family"],
-            **{k: round(v, 4) for k, v in fitted[r["profile"]].items()},
-            "calibrated": True,
-            "source": (f"fitted on {r['rows']} rows of validation/mlperf_tiny/{csv.name} (MLPerf Tiny v1.1-v1.3 "
-                       f"closed; boards: {r['boards']}) by validation/mlperf_tiny/holdout.py "
-                       f"--write-release-profiles; leave-one-board-out within the release: median "
-                       f"{r['lobo_median_abs_pct_error']:.1f}%, p90 {r['lobo_p90_abs_pct_error']:.1f}%"),
-            "validation": cal.validation_entry(folds[folds["release_profile"] == r["profile"]],
-                                               "MLPerf Tiny v1.1-v1.3"),
-        }
+        raw["profiles"][r["profile"]] = entry(
+            r["profile"], f"fitted on {r['rows']} rows of validation/mlperf_tiny/{csv.name} (MLPerf Tiny v1.1-v1.3 "
+                          f"closed; boards: {r['boards']}) by validation/mlperf_tiny/holdout.py "
+                          f"--write-release-profiles; leave-one-board-out within the release: median "
+                          f"{r['lobo_median_abs_pct_error']:.1f}%, p90 {r['lobo_p90_abs_pct_error']:.1f}%")
     PROFILE_FILE.write_text(cal.PROFILE_HEADER + yaml.safe_dump(raw, sort_keys=False))
     load_profiles.cache_clear()
 
@@ -191,10 +186,7 @@ def write_release_profiles(fitted: dict[str, dict[str, float]], summary: pd.Data
 def price_apart(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows on a core no profile was fitted on (ARMv6-M), priced with their stack profile as a
     user would get it: out of sample for the core, whatever file the profile came from."""
-    if rows.empty:
-        return rows
-    rows = rows.assign(release=[cal.release_of(st, p) for st, p in zip(rows["stack"], rows["profile"])])
-    return price(rows)
+    return price(rows) if len(rows) else rows
 
 
 def report(res: pd.DataFrame, pooled: pd.DataFrame, releases: pd.DataFrame, skipped: pd.DataFrame,
