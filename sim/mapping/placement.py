@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from sim.spec.model import Hardware, Memory, VectorUnit
+from sim.units import bytes_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +34,11 @@ class Use:
         return self.need_bytes <= self.size_bytes
 
     def text(self) -> str:
-        need, size = self.need_bytes / 1024, self.size_bytes / 1024
-        free = f" free after {self.reserved_bytes / 1024:.1f} KiB reserved" if self.reserved_bytes else ""
+        free = f" free after {bytes_text(self.reserved_bytes)} reserved" if self.reserved_bytes else ""
         if self.fits:
-            return f"{self.memory} {need:.1f} of {size:.1f} KiB{free} ({self.what})"
-        return f"{self.memory} needs {need:.1f} KiB ({self.what}) but has {size:.1f} KiB{free}"
+            return f"{self.memory} {bytes_text(self.need_bytes, self.size_bytes)}{free} ({self.what})"
+        return (f"{self.memory} needs {bytes_text(self.need_bytes)} ({self.what}) "
+                f"but has {bytes_text(self.size_bytes)}{free}")
 
 
 def is_mcu(hw: Hardware) -> bool:

@@ -14,6 +14,7 @@ from sim.errors import SpecError
 from sim.mapping.placement import placement
 from sim.spec.load import load_hardware
 from sim.sweep import SweepPlan, evaluate_chunk, run_sweep
+from sim.units import bytes_text
 from tests.conftest import real_model
 
 
@@ -69,7 +70,7 @@ def test_without_flash_the_weights_share_the_arena_level() -> None:
 
 def test_an_npu_counts_its_arena_where_the_spec_keeps_graph_io_and_no_tail() -> None:
     u55 = _summary("mlperf-vww", "ethos-u55-128")
-    assert f"sram {u55['arena_bytes'] / 1024:.1f} of" in u55["memory_use"] and "tail" not in u55["memory_use"]
+    assert f"sram {u55['arena_bytes'] / 1024:.1f} KiB of" in u55["memory_use"] and "tail" not in u55["memory_use"]
     generic = _summary("mlperf-vww", "systolic-32x32")
     assert generic["memory_use"].startswith("dram ") and "(arena + weights)" in generic["memory_use"]
 
@@ -111,8 +112,8 @@ def test_an_npu_with_encoded_weights_needs_the_encoded_stream_in_flash(tmp_path:
     raw = _summary(str(model), "ethos-u55-128", "compute.weight_encoding=none")
     stream = simulate(model, "ethos-u55-128").layers["weight_stream_bytes"].fillna(0).sum()
     assert enc["weight_storage_bytes"] == int(stream) < enc["weight_bytes"] == raw["weight_bytes"]
-    assert f"flash {enc['weight_storage_bytes'] / 1024:.1f} of" in enc["memory_use"]
-    assert "weight_storage_bytes" not in raw.index and f"flash {raw['weight_bytes'] / 1024:.1f} of" in raw["memory_use"]
+    assert f"flash {enc['weight_storage_bytes'] / 1024:.1f} KiB of" in enc["memory_use"]
+    assert "weight_storage_bytes" not in raw.index and f"flash {raw['weight_bytes'] / 1024:.1f} KiB of" in raw["memory_use"]
     # a flash that holds the stream but not the tensors: fits as encoded, not as stored int8
     size = f"memories.flash.size_bytes={(enc['weight_storage_bytes'] + raw['weight_bytes']) // 2}"
     assert _summary(str(model), "ethos-u55-128", size)["fits_memory"]
@@ -123,3 +124,14 @@ def test_an_npu_with_encoded_weights_needs_the_encoded_stream_in_flash(tmp_path:
         rows = evaluate_chunk(plan, str(model), [0, 1])
     assert "point by point" not in caplog.text
     assert (rows["weight_storage_bytes"] == enc["weight_storage_bytes"]).all()
+
+
+def test_sizes_are_printed_in_the_unit_that_shows_them() -> None:
+    """A 6 GiB DRAM in KiB (6291456.0) hides the figure; each size takes its own unit."""
+    assert bytes_text(100.5 * 1024, 640 * 1024) == "100.5 of 640.0 KiB"
+    assert bytes_text(213.9 * 1024, 2 * 1024**2) == "213.9 KiB of 2 MiB"
+    assert bytes_text(1920 * 1024) == "1.88 MiB"
+    assert bytes_text(6 * 1024**3) == "6 GiB"
+    assert bytes_text(3 * 1024**4) == "3072 GiB"
+    dram = _summary("mlperf-vww", "imx8mp-npu")["memory_use"]
+    assert "KiB of 6 GiB (arena + weights)" in dram
