@@ -1,0 +1,298 @@
+"""Run every MLPerf Tiny layer's CMSIS-NN call in a Cortex-M4 emulator and count what executes.
+
+Builds harness/harness.c with the CMSIS-NN sources under --cmsis-nn (a CMSIS_5 checkout, or the
+reconstruction described in README.md) for Cortex-M4, then for each record of layers.json writes
+the layer's shapes and quantisation into the image's parameter block, seeded pseudo-random int8
+input and weights (weights and bias in the flash window, activations in SRAM), runs run_layer()
+in Unicorn and writes one row of instruction classes and Cortex-M4 cycles (iss.py) per layer.
+
+    validation/cmsis_nn_iss/.venv/bin/python validation/cmsis_nn_iss/run_iss.py \
+        --cmsis-nn DIR --layers validation/cmsis_nn_iss/layers.json [--opt -O2] [--out iss_cycles.csv]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from iss import CLASSES, Machine, Result, Timing
+
+HERE = Path(__file__).resolve().parent
+HARNESS = HERE / "harness"
+CPU_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+
+# CMSIS-NN sources the image needs (paths under the CMSIS_5 root).
+SOURCES = [
+    "CMSIS/NN/Source/ConvolutionFunctions/arm_convolve_wrapper_s8.c",
+    "CMSIS/NN/Source/ConvolutionFunctions/arm_convolve_s8.c",
+    "CMSIS/NN/Source/ConvolutionFunctions/arm_convolve_1x1_s8_fast.c",
+    "CMSIS/NN/Source/ConvolutionFunctions/arm_nn_mat_mult_kernel_s8_s16.c",
+    "CMSIS/NN/Source/ConvolutionFunctions/arm_depthwise_conv_wrapper_s8.c",
+    "CMSIS/NN/Source/ConvolutionFunctions/arm_depthwise_conv_3x3_s8.c",
+    "CMSIS/NN/Source/NNSupportFunctions/arm_q7_to_q15_with_offset.c",
+    "CMSIS/NN/Source/NNSupportFunctions/arm_nn_mat_mult_nt_t_s8.c",
+    "CMSIS/NN/Source/NNSupportFunctions/arm_nn_vec_mat_mult_t_s8.c",
+    "CMSIS/NN/Source/FullyConnectedFunctions/arm_fully_connected_s8.c",
+    "CMSIS/NN/Source/BasicMathFunctions/arm_elementwise_add_s8.c",
+    "CMSIS/NN/Source/PoolingFunctions/arm_avgpool_s8.c",
+    "CMSIS/NN/Source/SoftmaxFunctions/arm_softmax_s8.c",
+]
+# Referenced by the wrappers but never dispatched to for these layers: compiled when present,
+# otherwise replaced by a BKPT trap (harness/stubs.c), which fails the run if it is ever reached.
+OPTIONAL = {
+    "arm_convolve_1_x_n_s8": "CMSIS/NN/Source/ConvolutionFunctions/arm_convolve_1_x_n_s8.c",
+    "arm_depthwise_conv_s8": "CMSIS/NN/Source/ConvolutionFunctions/arm_depthwise_conv_s8.c",
+    "arm_depthwise_conv_s8_opt": "CMSIS/NN/Source/ConvolutionFunctions/arm_depthwise_conv_s8_opt.c",
+}
+INCLUDES = ["CMSIS/NN/Include", "CMSIS/Core/Include", "CMSIS/DSP/Include"]
+KERNELS = ("arm_convolve_1x1_s8_fast", "arm_convolve_1_x_n_s8", "arm_convolve_s8", "arm_depthwise_conv_3x3_s8",
+           "arm_depthwise_conv_s8_opt", "arm_depthwise_conv_s8", "arm_fully_connected_s8",
+           "arm_elementwise_add_s8", "arm_avgpool_s8", "arm_softmax_s8")
+
+FLASH = (0x08000000, 0x00400000)
+SRAM = (0x20000000, 0x00400000)
+SENTINEL = 0x083FFF00  # return address: flash, past the image, never executed
+
+OPS = {"CONV_2D": "OP_CONV", "DEPTHWISE_CONV_2D": "OP_DWCONV", "FULLY_CONNECTED": "OP_FC",
+       "ADD": "OP_ADD", "AVERAGE_POOL_2D": "OP_AVGPOOL", "SOFTMAX": "OP_SOFTMAX"}
+
+COLUMNS = ["model", "index", "op_type", "routine_edgesim", "routine_ran", "macs", "instructions",
+           *[c for c in CLASSES if c != "branch"], "alu_mul", "branches_taken", "branches_not_taken",
+           "cycles_m4", "flash_read_bytes", "flash_const_read_bytes", "opt", "compiler", "functions"]
+
+
+def compiler_version() -> str:
+    out = subprocess.run(["arm-none-eabi-gcc", "--version"], capture_output=True, text=True, check=True)
+    return out.stdout.splitlines()[0].strip()
+
+
+def build(cmsis: Path, opt: str, work: Path) -> tuple[Path, list[str]]:
+    """Compile the harness and CMSIS-NN for Cortex-M4; return the ELF and the stubbed routines."""
+    missing = [s for s in SOURCES if not (cmsis / s).is_file()]
+    if missing:
+        sys.exit(f"{cmsis}: missing CMSIS-NN sources: {', '.join(missing)}")
+    stubs = [name for name, path in OPTIONAL.items() if not (cmsis / path).is_file()]
+    sources = [cmsis / s for s in SOURCES] + [cmsis / p for n, p in OPTIONAL.items() if n not in stubs]
+    work.mkdir(parents=True, exist_ok=True)
+    cflags = [*CPU_FLAGS, opt, "-ffunction-sections", "-fdata-sections", "-I", str(HARNESS / "shim"),
+              *[a for inc in INCLUDES for a in ("-I", str(cmsis / inc))]]
+    objs = []
+    for src in [*sources, HARNESS / "harness.c"]:
+        obj = work / (src.stem + ".o")
+        subprocess.run(["arm-none-eabi-gcc", *cflags, "-c", str(src), "-o", str(obj)], check=True)
+        objs.append(obj)
+    if stubs:
+        obj = work / "stubs.o"
+        subprocess.run(["arm-none-eabi-gcc", *cflags, *[f"-DSTUB_{s}" for s in stubs], "-c",
+                        str(HARNESS / "stubs.c"), "-o", str(obj)], check=True)
+        objs.append(obj)
+    elf = work / "iss.elf"
+    subprocess.run(["arm-none-eabi-gcc", *CPU_FLAGS, "-nostartfiles", "-T", str(HARNESS / "link.ld"),
+                    "-Wl,--gc-sections", f"-Wl,-Map={work / 'iss.map'}", "-o", str(elf),
+                    *map(str, objs), "-lc", "-lgcc"], check=True)
+    return elf, stubs
+
+
+def harness_defines() -> dict[str, int]:
+    text = (HARNESS / "harness.c").read_text()
+    return {m[1]: int(m[2]) for m in re.finditer(r"^#define ((?:P|OP)_[A-Z0-9_]+) (\d+)$", text, re.M)}
+
+
+def _align(x: int, a: int = 16) -> int:
+    return (x + a - 1) // a * a
+
+
+def softmax_params(input_scale: float = 1 / 16, beta: float = 1.0) -> tuple[int, int, int]:
+    """TFLM's PreprocessSoftmaxScaling and CalculateInputRadius for int8 (kScaledDiffIntegerBits = 5)."""
+    real = min(beta * input_scale * (1 << (31 - 5)), (1 << 31) - 1.0)
+    frac, exp = np.frexp(real)
+    mult = int(round(frac * (1 << 31)))
+    if mult == 1 << 31:
+        mult //= 2
+        exp += 1
+    radius = int(np.floor(((1 << 5) - 1) * (1 << (31 - 5)) / (1 << int(exp))))
+    return mult, int(exp), -radius
+
+
+class LayerRunner:
+    """Writes one layer into the image and emulates its CMSIS-NN call."""
+
+    def __init__(self, elf: Path, timing: Timing) -> None:
+        self.elf = elf
+        probe = Machine(FLASH, SRAM, (0, 0), timing)
+        syms = probe.load_elf(elf)
+        self.syms = syms
+        self.machine = Machine(FLASH, SRAM, (syms["__weights_start"], syms["__weights_end"]), timing)
+        self.machine.load_elf(elf)
+        start = syms["run_layer"]
+        end = next(e for s, e, n in self.machine.funcs if n == "run_layer")
+        self.machine.skip = (start, end)
+        self.d = harness_defines()
+
+    def run(self, rec: dict, seed: int) -> Result:
+        m, d, syms = self.machine, self.d, self.syms
+        m.load_elf(self.elf)  # fresh .data
+        rng = np.random.default_rng([seed, hash_name(rec["model"]), int(rec["index"])])
+        p = np.zeros(d["P_COUNT"], dtype=np.int64)
+        op = rec["op_type"]
+        p[d["P_OP"]] = d[OPS[op]]
+        inp, out = rec["input_nhwc"], rec["output_nhwc"]
+        if len(inp) == 4:
+            n, ih, iw, ic = inp
+            _, oh, ow, oc = out
+        else:  # [batch, features]
+            n, ih, iw, ic = inp[0], 1, 1, int(np.prod(inp[1:]))
+            oh, ow, oc = 1, 1, int(np.prod(out[1:]))
+        for key, val in (("P_N", n), ("P_IH", ih), ("P_IW", iw), ("P_IC", ic), ("P_OH", oh), ("P_OW", ow),
+                         ("P_OC", oc), ("P_KH", rec["KH"]), ("P_KW", rec["KW"]),
+                         ("P_STRIDE_H", rec["stride"][0]), ("P_STRIDE_W", rec["stride"][1]),
+                         ("P_PAD_H", rec["pad"][0]), ("P_PAD_W", rec["pad"][1]),
+                         ("P_DIL_H", rec["dilation"][0]), ("P_DIL_W", rec["dilation"][1]),
+                         ("P_CH_MULT", rec["depth_multiplier"])):
+            p[d[key]] = val
+        relu = rec["fused_activation"] in ("RELU", "RELU6")
+        out_zp = -128 if relu else int(rng.integers(-10, 11))
+        p[d["P_IN_OFFSET"]] = 128                     # input zero point -128, as after a ReLU
+        p[d["P_OUT_OFFSET"]] = out_zp
+        p[d["P_ACT_MIN"]] = out_zp if relu else -128
+        p[d["P_ACT_MAX"]] = 127
+
+        # SRAM arena: input, second input, output, per-channel multipliers and shifts, scratch
+        arena = syms["__arena_start"]
+        n_in, n_out = n * ih * iw * ic, n * oh * ow * oc
+        a_in = arena
+        a_in2 = _align(a_in + n_in)
+        a_out = _align(a_in2 + n_in)
+        a_mult = _align(a_out + n_out)
+        a_shift = _align(a_mult + 4 * oc)
+        a_scratch = _align(a_shift + 4 * oc)
+        scratch_size = syms["__arena_end"] - a_scratch
+        m.uc.mem_write(a_in, rng.integers(-128, 128, n_in, dtype=np.int8).tobytes())
+        m.uc.mem_write(a_in2, rng.integers(-128, 128, n_in, dtype=np.int8).tobytes())
+        m.uc.mem_write(a_out, bytes(n_out))
+        mult = rng.integers(1 << 30, (1 << 31) - 1, oc, dtype=np.int32)
+        shift = rng.integers(-9, -4, oc, dtype=np.int32)        # ~ -7
+        m.uc.mem_write(a_mult, mult.tobytes())
+        m.uc.mem_write(a_shift, shift.tobytes())
+
+        # flash window: weights (OHWI; depthwise 1HWC) then bias
+        w_bytes = {"CONV_2D": oc * rec["KH"] * rec["KW"] * ic, "DEPTHWISE_CONV_2D": rec["KH"] * rec["KW"] * oc,
+                   "FULLY_CONNECTED": oc * ic}.get(op, 0)
+        a_w = syms["__weights_start"]
+        a_b = _align(a_w + w_bytes)
+        if w_bytes:
+            m.uc.mem_write(a_w, rng.integers(-127, 128, w_bytes, dtype=np.int8).tobytes())
+            m.uc.mem_write(a_b, rng.integers(-(1 << 12), 1 << 12, oc, dtype=np.int32).tobytes())
+
+        p[d["P_INPUT"]], p[d["P_INPUT2"]], p[d["P_OUTPUT"]] = a_in, a_in2, a_out
+        p[d["P_FILTER"]], p[d["P_BIAS"]] = a_w, a_b
+        p[d["P_MULT"]], p[d["P_SHIFT"]] = a_mult, a_shift
+        p[d["P_SCRATCH"]], p[d["P_SCRATCH_SIZE"]] = a_scratch, scratch_size
+        # per-tensor requantisation (fully connected, add output)
+        p[d["P_OUT_MULT"]] = int(rng.integers(1 << 30, (1 << 31) - 1))
+        p[d["P_OUT_SHIFT"]] = -19 if op == "ADD" else int(rng.integers(-9, -4))
+        # add: TFLM's int8 Add with left_shift 20 and input multipliers < 1
+        p[d["P_IN1_OFFSET"]], p[d["P_IN2_OFFSET"]] = 128, 128
+        p[d["P_IN1_MULT"]], p[d["P_IN2_MULT"]] = rng.integers(1 << 30, (1 << 31) - 1, 2)
+        p[d["P_IN1_SHIFT"]], p[d["P_IN2_SHIFT"]] = -1, -1
+        p[d["P_LEFT_SHIFT"]] = 20
+        sm_mult, sm_shift, sm_diff_min = softmax_params()
+        p[d["P_SM_MULT"]], p[d["P_SM_SHIFT"]], p[d["P_SM_DIFF_MIN"]] = sm_mult, sm_shift, sm_diff_min
+        p[d["P_SM_ROWS"]], p[d["P_SM_ROW_SIZE"]] = n * ih * iw, ic
+        p[d["P_STATUS"]] = -999
+        m.uc.mem_write(syms["g_params"], (p & 0xFFFFFFFF).astype(np.uint32).tobytes())
+
+        res = m.call(syms["run_layer"], syms["__stack_top"], SENTINEL)
+        status = int(np.frombuffer(bytes(m.uc.mem_read(syms["g_params"] + 4 * d["P_STATUS"], 4)), np.int32)[0])
+        if status != 0:
+            raise RuntimeError(f"{rec['model']}:{rec['index']}: CMSIS-NN returned {status}")
+        return res
+
+
+def hash_name(name: str) -> int:
+    return int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "little")
+
+
+def row(rec: dict, res: Result, opt: str, compiler: str) -> dict[str, object]:
+    ran = [k for k in KERNELS if k in res.functions]
+    out: dict[str, object] = {
+        "model": rec["model"], "index": rec["index"], "op_type": rec["op_type"],
+        "routine_edgesim": rec["routine"], "routine_ran": ran[0] if ran else "?", "macs": rec["macs"],
+        "instructions": res.instructions,
+    }
+    out.update({c: res.counts[c] for c in CLASSES if c != "branch"})
+    out.update({"alu_mul": res.mul, "branches_taken": res.branches_taken,
+                "branches_not_taken": res.branches_not_taken, "cycles_m4": res.cycles,
+                "flash_read_bytes": res.flash_w_read_bytes, "flash_const_read_bytes": res.flash_const_read_bytes,
+                "opt": opt, "compiler": compiler,
+                "functions": ";".join(f"{k}={v}" for k, v in sorted(res.functions.items(), key=lambda kv: -kv[1]))})
+    return out
+
+
+def summary(rows: list[dict[str, object]]) -> list[str]:
+    """Per model and routine: instructions and cycles per MAC over the whole model."""
+    acc: dict[tuple[str, str], list[int]] = {}
+    for r in rows:
+        a = acc.setdefault((str(r["model"]), str(r["routine_ran"])), [0, 0, 0, 0])
+        a[0] += 1
+        a[1] += int(r["macs"])  # type: ignore[arg-type]
+        a[2] += int(r["instructions"])  # type: ignore[arg-type]
+        a[3] += int(r["cycles_m4"])  # type: ignore[arg-type]
+    lines = [f"{'model':5} {'routine':28} {'layers':>6} {'MACs':>11} {'instr':>11} {'cycles':>11} "
+             f"{'instr/MAC':>9} {'cyc/MAC':>8}"]
+    for (model, routine), (k, macs, ins, cyc) in sorted(acc.items()):
+        per = f"{ins / macs:9.3f} {cyc / macs:8.3f}" if macs else f"{'-':>9} {'-':>8}"
+        lines.append(f"{model:5} {routine:28} {k:6d} {macs:11,d} {ins:11,d} {cyc:11,d} {per}")
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cmsis-nn", type=Path, required=True, help="CMSIS_5 root (has CMSIS/NN, CMSIS/Core)")
+    ap.add_argument("--layers", type=Path, default=HERE / "layers.json")
+    ap.add_argument("--out", type=Path, default=HERE / "iss_cycles.csv")
+    ap.add_argument("--opt", default="-O2", help="optimisation flag (TFLM's Makefile: -O2; CMSIS-NN suggests -Ofast)")
+    ap.add_argument("--only", default="", help="MODEL or MODEL:INDEX to run a subset")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--refill-cycles", type=int, default=Timing.refill_cycles, help="P, taken-branch refill")
+    ap.add_argument("--div-cycles", type=int, default=Timing.div_cycles)
+    args = ap.parse_args()
+
+    t0 = time.perf_counter()
+    work = HERE / "_work" / args.opt.lstrip("-")
+    elf, stubs = build(args.cmsis_nn.resolve(), args.opt, work)
+    compiler = compiler_version()
+    print(f"built {elf} ({compiler}, {args.opt}); trap stubs: {', '.join(stubs) or 'none'}")
+    runner = LayerRunner(elf, Timing(refill_cycles=args.refill_cycles, div_cycles=args.div_cycles))
+    recs = json.loads(args.layers.read_text())
+    if args.only:
+        model, _, index = args.only.partition(":")
+        recs = [r for r in recs if r["model"] == model and (not index or str(r["index"]) == index)]
+    rows = []
+    for rec in recs:
+        t = time.perf_counter()
+        res = runner.run(rec, args.seed)
+        if res.unsupported:
+            sys.exit(f"{rec['model']}:{rec['index']}: instructions without a timing rule ran: {res.unsupported}")
+        rows.append(row(rec, res, args.opt, compiler))
+        r = rows[-1]
+        print(f"{rec['model']:4} {rec['index']:3} {rec['op_type']:18} {r['routine_ran']:26} "
+              f"instr {res.instructions:>10,} cycles {res.cycles:>10,}  ({time.perf_counter() - t:.1f} s)")
+    with open(args.out, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    print("\n".join(summary(rows)))
+    print(f"{len(rows)} layers -> {args.out} in {time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Hand-counted assembly against the ISS's classes, flash attribution and Cortex-M4 timing.
+
+Run in the tool's own venv (not part of the main suite, whose testpaths is tests/):
+    validation/cmsis_nn_iss/.venv/bin/python -m pytest validation/cmsis_nn_iss/test_iss.py
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+capstone = pytest.importorskip("capstone")
+pytest.importorskip("unicorn")
+pytest.importorskip("elftools")
+
+from iss import Machine, Timing, decode_block  # noqa: E402
+
+AS = shutil.which("arm-none-eabi-as")
+LD = shutil.which("arm-none-eabi-ld")
+needs_toolchain = pytest.mark.skipif(AS is None or LD is None, reason="arm-none-eabi binutils not installed")
+
+FLASH = (0x08000000, 0x00400000)
+SRAM = (0x20000000, 0x00100000)
+WEIGHTS = (0x08100000, 0x08300000)
+SENTINEL = 0x083FFF00
+
+HEADER = ".syntax unified\n.thumb\n.global f\n.type f, %function\nf:\n"
+
+
+def build(tmp_path: Path, body: str) -> Path:
+    src = tmp_path / "t.s"
+    src.write_text(HEADER + body + "\n.size f, .-f\n.ltorg\n")
+    obj, elf = tmp_path / "t.o", tmp_path / "t.elf"
+    subprocess.run([AS, "-mcpu=cortex-m4", "-mthumb", str(src), "-o", str(obj)], check=True)
+    subprocess.run([LD, "-Ttext=0x08000000", "-e", "f", str(obj), "-o", str(elf)], check=True)
+    return elf
+
+
+def run(tmp_path: Path, body: str, timing: Timing | None = None):
+    m = Machine(FLASH, SRAM, WEIGHTS, timing)
+    syms = m.load_elf(build(tmp_path, body))
+    return m.call(syms["f"], SRAM[0] + SRAM[1] - 16, SENTINEL)
+
+
+LOOP = """
+  push {r4, lr}
+  movs r3, #10
+  ldr r1, =0x08100004
+  ldr r2, =0x20001000
+1:
+  ldr r0, [r1], #4
+  ldr r4, [r2], #4
+  smlad r0, r0, r4, r0
+  subs r3, #1
+  bne 1b
+  pop {r4, pc}
+"""
+
+
+@needs_toolchain
+def test_loop_of_smlad_and_loads_counts(tmp_path: Path) -> None:
+    r = run(tmp_path, LOOP)
+    assert r.instructions == 55
+    assert r.counts == {"mac": 10, "ld_act": 11, "ld_w": 10, "ld_const": 2, "st": 1, "branch": 10, "alu": 11}
+    assert (r.branches_taken, r.branches_not_taken) == (9, 1)
+    assert r.flash_w_read_bytes == 40
+    assert r.flash_const_read_bytes == 8
+
+
+@needs_toolchain
+def test_loop_cycles_follow_table_3_1(tmp_path: Path) -> None:
+    # push 1+2, movs 1, two literal loads pipelined 2+1, per iteration: two writeback loads
+    # (not pipelined) 2+2, smlad 1, subs 1, bne 1 (+P when taken, 9 times), pop {r4, pc} 1+2+P
+    r = run(tmp_path, LOOP)
+    assert r.cycles == 3 + 1 + 3 + 10 * 7 + 9 * 2 + 3 + 2
+    r3 = run(tmp_path, LOOP, Timing(refill_cycles=3))
+    assert r3.cycles == r.cycles + 10  # nine taken bne and the pop into pc
+
+
+def decode(body: str, tmp_path: Path):
+    elf = build(tmp_path, body)
+    m = Machine(FLASH, SRAM, WEIGHTS)
+    syms = m.load_elf(elf)
+    from elftools.elf.elffile import ELFFile
+    with open(elf, "rb") as fh:
+        text = ELFFile(fh).get_section_by_name(".text")
+        code = text.data()  # type: ignore[union-attr]
+    end = code.index(b"\x70\x47")  # bx lr ends the block
+    return decode_block(m.md, code[: end + 2], syms["f"], "f", Timing())
+
+
+@needs_toolchain
+def test_neighbouring_loads_pipeline_to_n_plus_1(tmp_path: Path) -> None:
+    b = decode("  ldr r0, [r2]\n  ldr r1, [r2, #4]\n  ldr r3, [r2, #8]\n  bx lr\n", tmp_path)
+    assert b.cycles == (3 + 1) + 1
+    assert b.counts[1] == 3 and b.ends_branch
+
+
+@needs_toolchain
+def test_nothing_pipelines_after_a_store(tmp_path: Path) -> None:
+    # ldr 2, str after ldr 1, ldr after str 2, bx 1
+    b = decode("  ldr r0, [r2]\n  str r0, [r2, #4]\n  ldr r1, [r2, #8]\n  bx lr\n", tmp_path)
+    assert b.cycles == 2 + 1 + 2 + 1
+
+
+@needs_toolchain
+def test_ldm_stm_and_ldrd(tmp_path: Path) -> None:
+    b = decode("  ldm r0, {r1, r2, r3}\n  stmdb sp!, {r4, r5}\n  ldrd r4, r5, [r0]\n  bx lr\n", tmp_path)
+    assert b.cycles == (1 + 3) + (1 + 2) + 3 + 1
+    assert b.loads[0][1] == 12 and b.loads[1][1] == 8
+
+
+@needs_toolchain
+def test_multiplies_are_one_cycle_and_split(tmp_path: Path) -> None:
+    body = "  smlad r0, r1, r2, r0\n  mla r0, r1, r2, r0\n  smull r0, r1, r2, r3\n  smlal r0, r1, r2, r3\n  bx lr\n"
+    b = decode(body, tmp_path)
+    assert b.cycles == 5
+    assert b.counts[0] == 3  # smlad, mla, smlal
+    assert b.mul == 1        # smull, counted in alu
