@@ -9,7 +9,8 @@ Classes (a partition of the executed instructions):
   mac       multiply-accumulate: SMLAD/SMLADX/SMLALD, SMLAxy/SMLAWx, SMLAL*/UMLAL, MLA/MLS, SMMLA, SMLSD
   ld_w      loads whose data came from the weights window in flash (weights and bias)
   ld_const  loads from the rest of flash (literal pools, constant tables)
-  ld_act    loads from SRAM (activations, im2col buffer, per-channel multipliers, stack)
+  ld_act    loads from SRAM (activations, im2col buffer, per-channel multipliers, stack);
+            `sp_loads` is its subset addressed off SP (spills, POP)
   st        stores
   branch    B/BL/BLX/BX/CBZ/CBNZ/TBB/TBH, split into taken and not taken
   alu       everything else (data processing, MUL/SMULL/SMUAD, IT, NOP); `mul` is its multiply subset
@@ -86,6 +87,7 @@ class Block:
     n: int
     counts: tuple[int, ...]       # per CLASSES
     mul: int
+    sp_loads: int                 # loads addressed off SP (stack; a subset of the SRAM loads)
     cycles: int                   # static cycles (branch taken penalty excluded)
     loads: tuple[tuple[int, int], ...]  # (pc, data bytes read per execution) for every load
     ends_branch: bool             # last instruction is a branch-class instruction
@@ -99,10 +101,15 @@ def _regs(insn: capstone.CsInsn) -> list[int]:
     return [op.reg for op in insn.operands if op.type == cs_arm.ARM_OP_REG]
 
 
+def _sp_based(insn: capstone.CsInsn) -> int:
+    return int(any(op.type == cs_arm.ARM_OP_MEM and op.mem.base == cs_arm.ARM_REG_SP for op in insn.operands))
+
+
 def decode_block(md: capstone.Cs, code: bytes, addr: int, func: str, timing: Timing) -> Block:
     """Classify and time the instructions of one block (see module docstring for the rules)."""
     counts = dict.fromkeys(CLASSES, 0)
     mul = 0
+    sp_loads = 0
     cycles = 0
     loads: list[tuple[int, int]] = []
     unsupported: list[str] = []
@@ -130,6 +137,7 @@ def decode_block(md: capstone.Cs, code: bytes, addr: int, func: str, timing: Tim
                 c = timing.load_cycles
             if is_load:
                 counts["ld_act"] += 1
+                sp_loads += _sp_based(insn)
                 loads.append((insn.address, LOAD1_BYTES.get(name, 4)))
                 if regs and regs[0] == cs_arm.ARM_REG_PC:
                     writes_pc = True
@@ -142,6 +150,7 @@ def decode_block(md: capstone.Cs, code: bytes, addr: int, func: str, timing: Tim
             cycles += 3
             if name == "ldrd":
                 counts["ld_act"] += 1
+                sp_loads += _sp_based(insn)
                 loads.append((insn.address, 8))
             else:
                 counts["st"] += 1
@@ -150,6 +159,7 @@ def decode_block(md: capstone.Cs, code: bytes, addr: int, func: str, timing: Tim
             cycles += 1 + len(lst)
             if name in LOADM:
                 counts["ld_act"] += 1
+                sp_loads += name == "pop" or regs[0] == cs_arm.ARM_REG_SP
                 loads.append((insn.address, 4 * len(lst)))
                 writes_pc = cs_arm.ARM_REG_PC in lst
             else:
@@ -182,7 +192,8 @@ def decode_block(md: capstone.Cs, code: bytes, addr: int, func: str, timing: Tim
     if end != addr + len(code):
         raise RuntimeError(f"capstone stopped at {end:#x} in the block {addr:#x}+{len(code)}")
     return Block(
-        n=n, counts=tuple(counts[c] for c in CLASSES), mul=mul, cycles=cycles, loads=tuple(loads),
+        n=n, counts=tuple(counts[c] for c in CLASSES), mul=mul, sp_loads=sp_loads, cycles=cycles,
+        loads=tuple(loads),
         ends_branch=last_name in BRANCH,
         refill_if_taken=timing.refill_cycles if last_writes_pc else 0,
         fallthrough=end, func=func, unsupported=tuple(unsupported),
@@ -196,6 +207,7 @@ class Result:
     instructions: int = 0
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CLASSES, 0))
     mul: int = 0
+    sp_loads: int = 0
     branches_taken: int = 0
     branches_not_taken: int = 0
     cycles: int = 0
@@ -310,6 +322,7 @@ class Machine:
             for i, c in enumerate(CLASSES):
                 res.counts[c] += b.counts[i] * times
             res.mul += b.mul * times
+            res.sp_loads += b.sp_loads * times
             res.cycles += b.cycles * times + b.refill_if_taken * taken
             if b.ends_branch:
                 res.branches_taken += taken

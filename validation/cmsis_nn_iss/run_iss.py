@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+import reference as ref
 from iss import CLASSES, Machine, Result, Timing
 
 HERE = Path(__file__).resolve().parent
@@ -65,8 +66,8 @@ OPS = {"CONV_2D": "OP_CONV", "DEPTHWISE_CONV_2D": "OP_DWCONV", "FULLY_CONNECTED"
        "ADD": "OP_ADD", "AVERAGE_POOL_2D": "OP_AVGPOOL", "SOFTMAX": "OP_SOFTMAX"}
 
 COLUMNS = ["model", "index", "op_type", "routine_edgesim", "routine_ran", "macs", "instructions",
-           *[c for c in CLASSES if c != "branch"], "alu_mul", "branches_taken", "branches_not_taken",
-           "cycles_m4", "flash_read_bytes", "flash_const_read_bytes", "opt", "compiler", "functions"]
+           *[c for c in CLASSES if c != "branch"], "ld_act_sp", "alu_mul", "branches_taken", "branches_not_taken",
+           "cycles_m4", "flash_read_bytes", "flash_const_read_bytes", "output_check", "opt", "compiler", "functions"]
 
 
 def compiler_version() -> str:
@@ -82,8 +83,9 @@ def build(cmsis: Path, opt: str, work: Path) -> tuple[Path, list[str]]:
     stubs = [name for name, path in OPTIONAL.items() if not (cmsis / path).is_file()]
     sources = [cmsis / s for s in SOURCES] + [cmsis / p for n, p in OPTIONAL.items() if n not in stubs]
     work.mkdir(parents=True, exist_ok=True)
-    cflags = [*CPU_FLAGS, opt, "-ffunction-sections", "-fdata-sections", "-I", str(HARNESS / "shim"),
-              *[a for inc in INCLUDES for a in ("-I", str(cmsis / inc))]]
+    # the arm_math.h shim comes last, so a full CMSIS_5 tree's own CMSIS-DSP arm_math.h wins
+    cflags = [*CPU_FLAGS, opt, "-ffunction-sections", "-fdata-sections",
+              *[a for inc in INCLUDES for a in ("-I", str(cmsis / inc))], "-I", str(HARNESS / "shim")]
     objs = []
     for src in [*sources, HARNESS / "harness.c"]:
         obj = work / (src.stem + ".o")
@@ -137,7 +139,7 @@ class LayerRunner:
         self.machine.skip = (start, end)
         self.d = harness_defines()
 
-    def run(self, rec: dict, seed: int) -> Result:
+    def run(self, rec: dict, seed: int) -> tuple[Result, str]:
         m, d, syms = self.machine, self.d, self.syms
         m.load_elf(self.elf)  # fresh .data
         rng = np.random.default_rng([seed, hash_name(rec["model"]), int(rec["index"])])
@@ -175,8 +177,10 @@ class LayerRunner:
         a_shift = _align(a_mult + 4 * oc)
         a_scratch = _align(a_shift + 4 * oc)
         scratch_size = syms["__arena_end"] - a_scratch
-        m.uc.mem_write(a_in, rng.integers(-128, 128, n_in, dtype=np.int8).tobytes())
-        m.uc.mem_write(a_in2, rng.integers(-128, 128, n_in, dtype=np.int8).tobytes())
+        x1 = rng.integers(-128, 128, n_in, dtype=np.int8)
+        x2 = rng.integers(-128, 128, n_in, dtype=np.int8)
+        m.uc.mem_write(a_in, x1.tobytes())
+        m.uc.mem_write(a_in2, x2.tobytes())
         m.uc.mem_write(a_out, bytes(n_out))
         mult = rng.integers(1 << 30, (1 << 31) - 1, oc, dtype=np.int32)
         shift = rng.integers(-9, -4, oc, dtype=np.int32)        # ~ -7
@@ -188,9 +192,11 @@ class LayerRunner:
                    "FULLY_CONNECTED": oc * ic}.get(op, 0)
         a_w = syms["__weights_start"]
         a_b = _align(a_w + w_bytes)
+        w = rng.integers(-127, 128, w_bytes, dtype=np.int8)
+        bias = rng.integers(-(1 << 12), 1 << 12, oc, dtype=np.int32)
         if w_bytes:
-            m.uc.mem_write(a_w, rng.integers(-127, 128, w_bytes, dtype=np.int8).tobytes())
-            m.uc.mem_write(a_b, rng.integers(-(1 << 12), 1 << 12, oc, dtype=np.int32).tobytes())
+            m.uc.mem_write(a_w, w.tobytes())
+            m.uc.mem_write(a_b, bias.tobytes())
 
         p[d["P_INPUT"]], p[d["P_INPUT2"]], p[d["P_OUTPUT"]] = a_in, a_in2, a_out
         p[d["P_FILTER"]], p[d["P_BIAS"]] = a_w, a_b
@@ -214,14 +220,36 @@ class LayerRunner:
         status = int(np.frombuffer(bytes(m.uc.mem_read(syms["g_params"] + 4 * d["P_STATUS"], 4)), np.int32)[0])
         if status != 0:
             raise RuntimeError(f"{rec['model']}:{rec['index']}: CMSIS-NN returned {status}")
-        return res
+        got = np.frombuffer(bytes(m.uc.mem_read(a_out, n_out)), np.int8)
+        want = None
+        x = x1.reshape(n, ih, iw, ic)
+        act = (int(p[d["P_ACT_MIN"]]), int(p[d["P_ACT_MAX"]]))
+        stride, pad = tuple(rec["stride"]), tuple(rec["pad"])
+        if op == "CONV_2D":
+            want = ref.conv(x, w.reshape(oc, rec["KH"], rec["KW"], ic), bias, mult, shift, stride, pad, 128,
+                            out_zp, act, (oh, ow))
+        elif op == "DEPTHWISE_CONV_2D" and rec["depth_multiplier"] == 1:
+            want = ref.conv(x, w.reshape(1, rec["KH"], rec["KW"], oc), bias, mult, shift, stride, pad, 128,
+                            out_zp, act, (oh, ow), depthwise=True)
+        elif op == "FULLY_CONNECTED":
+            want = ref.fully_connected(x1.reshape(n, ic), w.reshape(oc, ic), bias, int(p[d["P_OUT_MULT"]]),
+                                       int(p[d["P_OUT_SHIFT"]]), 128, out_zp, act)
+        elif op == "ADD":
+            want = ref.add(x1, x2, 128, int(p[d["P_IN1_MULT"]]), -1, 128, int(p[d["P_IN2_MULT"]]), -1, 20,
+                           out_zp, int(p[d["P_OUT_MULT"]]), -19, act)
+        elif op == "AVERAGE_POOL_2D":
+            want = ref.avgpool(x, (rec["KH"], rec["KW"]), stride, act, (oh, ow))
+        if want is None:
+            return res, "not checked"
+        bad = int(np.count_nonzero(want.reshape(-1) != got))
+        return res, "match" if bad == 0 else f"MISMATCH {bad}/{n_out}"
 
 
 def hash_name(name: str) -> int:
     return int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "little")
 
 
-def row(rec: dict, res: Result, opt: str, compiler: str) -> dict[str, object]:
+def row(rec: dict, res: Result, check: str, opt: str, compiler: str) -> dict[str, object]:
     ran = [k for k in KERNELS if k in res.functions]
     out: dict[str, object] = {
         "model": rec["model"], "index": rec["index"], "op_type": rec["op_type"],
@@ -229,10 +257,10 @@ def row(rec: dict, res: Result, opt: str, compiler: str) -> dict[str, object]:
         "instructions": res.instructions,
     }
     out.update({c: res.counts[c] for c in CLASSES if c != "branch"})
-    out.update({"alu_mul": res.mul, "branches_taken": res.branches_taken,
+    out.update({"ld_act_sp": res.sp_loads, "alu_mul": res.mul, "branches_taken": res.branches_taken,
                 "branches_not_taken": res.branches_not_taken, "cycles_m4": res.cycles,
                 "flash_read_bytes": res.flash_w_read_bytes, "flash_const_read_bytes": res.flash_const_read_bytes,
-                "opt": opt, "compiler": compiler,
+                "output_check": check, "opt": opt, "compiler": compiler,
                 "functions": ";".join(f"{k}={v}" for k, v in sorted(res.functions.items(), key=lambda kv: -kv[1]))})
     return out
 
@@ -279,13 +307,13 @@ def main() -> None:
     rows = []
     for rec in recs:
         t = time.perf_counter()
-        res = runner.run(rec, args.seed)
+        res, check = runner.run(rec, args.seed)
         if res.unsupported:
             sys.exit(f"{rec['model']}:{rec['index']}: instructions without a timing rule ran: {res.unsupported}")
-        rows.append(row(rec, res, args.opt, compiler))
+        rows.append(row(rec, res, check, args.opt, compiler))
         r = rows[-1]
         print(f"{rec['model']:4} {rec['index']:3} {rec['op_type']:18} {r['routine_ran']:26} "
-              f"instr {res.instructions:>10,} cycles {res.cycles:>10,}  ({time.perf_counter() - t:.1f} s)")
+              f"instr {res.instructions:>10,} cycles {res.cycles:>10,}  output {check}  ({time.perf_counter() - t:.1f} s)")
     with open(args.out, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=COLUMNS)
         w.writeheader()

@@ -96,7 +96,7 @@ def decode(body: str, tmp_path: Path):
 def test_neighbouring_loads_pipeline_to_n_plus_1(tmp_path: Path) -> None:
     b = decode("  ldr r0, [r2]\n  ldr r1, [r2, #4]\n  ldr r3, [r2, #8]\n  bx lr\n", tmp_path)
     assert b.cycles == (3 + 1) + 1
-    assert b.counts[1] == 3 and b.ends_branch
+    assert b.counts[1] == 3 and b.ends_branch and b.sp_loads == 0
 
 
 @needs_toolchain
@@ -120,3 +120,9 @@ def test_multiplies_are_one_cycle_and_split(tmp_path: Path) -> None:
     assert b.cycles == 5
     assert b.counts[0] == 3  # smlad, mla, smlal
     assert b.mul == 1        # smull, counted in alu
+
+
+@needs_toolchain
+def test_stack_loads_are_counted_apart(tmp_path: Path) -> None:
+    b = decode("  ldr r0, [sp, #4]\n  ldrd r2, r3, [sp, #8]\n  ldr r1, [r0]\n  bx lr\n", tmp_path)
+    assert b.sp_loads == 2 and b.counts[1] == 3
