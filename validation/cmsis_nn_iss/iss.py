@@ -91,6 +91,8 @@ class Block:
     cycles: int                   # static cycles (branch taken penalty excluded)
     loads: tuple[tuple[int, int], ...]  # (pc, data bytes read per execution) for every load
     ends_branch: bool             # last instruction is a branch-class instruction
+    head_pipelines: bool          # first instruction would pipeline after a load (a single LDR/STR)
+    tail_open: bool               # last instruction leaves the load/store pipeline open
     refill_if_taken: int          # penalty when control leaves to a non-fall-through address
     fallthrough: int
     func: str
@@ -114,6 +116,7 @@ def decode_block(md: capstone.Cs, code: bytes, addr: int, func: str, timing: Tim
     loads: list[tuple[int, int]] = []
     unsupported: list[str] = []
     prev_pipelinable = False  # previous instruction was a single load/store that a next one can follow
+    head_pipelines = False
     n = 0
     last_name = ""
     last_writes_pc = False
@@ -129,6 +132,8 @@ def decode_block(md: capstone.Cs, code: bytes, addr: int, func: str, timing: Tim
         if name in LOAD1 or name in STORE1:
             is_load = name in LOAD1
             wb = bool(insn.writeback)
+            if n == 1:
+                head_pipelines = not (is_load and wb)
             if is_load and wb:
                 c = timing.load_cycles
             elif prev_pipelinable:
@@ -194,7 +199,7 @@ def decode_block(md: capstone.Cs, code: bytes, addr: int, func: str, timing: Tim
     return Block(
         n=n, counts=tuple(counts[c] for c in CLASSES), mul=mul, sp_loads=sp_loads, cycles=cycles,
         loads=tuple(loads),
-        ends_branch=last_name in BRANCH,
+        ends_branch=last_name in BRANCH, head_pipelines=head_pipelines, tail_open=prev_pipelinable,
         refill_if_taken=timing.refill_cycles if last_writes_pc else 0,
         fallthrough=end, func=func, unsupported=tuple(unsupported),
     )
@@ -272,17 +277,25 @@ class Machine:
         self._exec: dict[tuple[int, int], int] = defaultdict(int)
         self._taken: dict[tuple[int, int], int] = defaultdict(int)
         self._prev: tuple[int, int] | None = None
+        self._pipelined_heads: dict[tuple[int, int], int] = defaultdict(int)
         self._flash_bytes: dict[int, int] = defaultdict(int)
         self._weight_bytes: dict[int, int] = defaultdict(int)
 
     def _on_block(self, uc: Uc, addr: int, size: int, _user: object) -> None:
         prev = self._prev
-        if prev is not None and addr != self._blocks[prev].fallthrough:
-            self._taken[prev] += 1
         key = (addr, size)
-        if key not in self._blocks:
-            self._blocks[key] = decode_block(self.md, bytes(uc.mem_read(addr, size)), addr,
-                                             self.func_of(addr), self.timing)
+        block = self._blocks.get(key)
+        if block is None:
+            block = self._blocks[key] = decode_block(self.md, bytes(uc.mem_read(addr, size)), addr,
+                                                     self.func_of(addr), self.timing)
+        if prev is not None:
+            pb = self._blocks[prev]
+            if addr != pb.fallthrough:
+                self._taken[prev] += 1
+            elif pb.tail_open and block.head_pipelines:
+                # QEMU split a straight run of code (e.g. at a page boundary): the pipelining
+                # the block decode could not see across the split is credited here
+                self._pipelined_heads[key] += 1
         if self.skip[0] <= addr < self.skip[1]:
             self._prev = None
             return
@@ -324,6 +337,8 @@ class Machine:
             res.mul += b.mul * times
             res.sp_loads += b.sp_loads * times
             res.cycles += b.cycles * times + b.refill_if_taken * taken
+            saved = self.timing.load_cycles - self.timing.pipelined_cycles
+            res.cycles -= saved * self._pipelined_heads.get(key, 0)
             if b.ends_branch:
                 res.branches_taken += taken
                 res.branches_not_taken += times - taken
