@@ -20,15 +20,17 @@ import numpy as np
 
 from sim.api import load_graph, load_hardware
 from sim.cost import vector_kernels as vk
-from sim.cost.vector import CORE_CPI, op_work, profile_of
-from sim.graph.ir import VIEW_OPS
+from sim.cost.vector import CORE_CPI, Profile, op_work, profile_of
+from sim.graph.ir import VIEW_OPS, Graph, Op
 from sim.graph.loops import loops_of
+from sim.spec.model import Hardware
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("EDGESIM_SHARED", HERE.parents[2] / "shared"))
 MODELS = {"ad": "ad_fc_autoencoder_int8.tflite", "ic": "ic_resnet8_int8.tflite",
           "kws": "kws_dscnn_int8.tflite", "vww": "vww_mobilenetv1_025_int8.tflite"}
 CLASSES = ("mac", "ld_act", "ld_w", "alu", "st", "loop", "req")
+CPI_M4 = np.array(CORE_CPI["cortex-m4"])
 
 
 def _pad(out: int, stride: int, dilation: int, kernel: int, size: int) -> int:
@@ -37,37 +39,43 @@ def _pad(out: int, stride: int, dilation: int, kernel: int, size: int) -> int:
     return max(((out - 1) * stride + effective - size) // 2, 0)
 
 
-def records(spec: str = "stm32l4r5") -> list[dict[str, object]]:
+def record(g: Graph, op: Op, hw: Hardware, prof: Profile, model: str, index: int) -> dict[str, object]:
+    """One operator as a CMSIS-NN call record, with the routine and counts edgesim charges for it."""
+    work = op_work(g, op, hw, prof)
+    lp = loops_of(g, op)
+    ifm, ofm = g.ifm(op), g.ofm(op)
+    same = op.attrs.get("padding") == "SAME"
+    rec: dict[str, object] = {
+        "model": model, "index": index, "op_type": op.op_type, "routine": work.routine,
+        "input_nhwc": [int(d) for d in ifm.shape], "output_nhwc": [int(d) for d in ofm.shape],
+        "inputs": len(g.activations_in(op)),
+        "K": lp.K, "C": lp.C, "KH": lp.KH, "KW": lp.KW,
+        "stride": [lp.stride_h, lp.stride_w], "dilation": [lp.dilation_h, lp.dilation_w],
+        "pad": [_pad(lp.OH, lp.stride_h, lp.dilation_h, lp.KH, lp.IH) if same else 0,
+                _pad(lp.OW, lp.stride_w, lp.dilation_w, lp.KW, lp.IW) if same else 0],
+        "depth_multiplier": int(op.attrs.get("depth_multiplier", 1)),
+        "fused_activation": str(op.attrs.get("fused_activation", "NONE")),
+        "macs": lp.macs,
+        "scratch_bytes": work.scratch_bytes,
+        "edgesim_cycles_m4": float(work.counts[:7] @ CPI_M4),
+    }
+    rec.update({f"edgesim_{name}": int(work.counts[i]) for i, name in enumerate(CLASSES)})
+    rec["edgesim_w_bytes"] = int(work.counts[vk.W_BYTES])
+    return rec
+
+
+def target(spec: str = "stm32l4r5") -> tuple[Hardware, Profile]:
+    """The Cortex-M4 part and its CMSIS-NN kernel profile the records are priced for."""
     hw = load_hardware(spec)
-    prof = profile_of(hw, "cmsis-nn")
-    cpi = np.array(CORE_CPI["cortex-m4"])
+    return hw, profile_of(hw, "cmsis-nn")
+
+
+def records(spec: str = "stm32l4r5") -> list[dict[str, object]]:
+    hw, prof = target(spec)
     out: list[dict[str, object]] = []
     for bench, file in MODELS.items():
         g = load_graph(str(SHARED / "models" / "mlperf_tiny" / file))
-        for op in g.ops:
-            if op.op_type in VIEW_OPS:
-                continue
-            work = op_work(g, op, hw, prof)
-            lp = loops_of(g, op)
-            ifm, ofm = g.ifm(op), g.ofm(op)
-            same = op.attrs.get("padding") == "SAME"
-            rec: dict[str, object] = {
-                "model": bench, "index": op.index, "op_type": op.op_type, "routine": work.routine,
-                "input_nhwc": [int(d) for d in ifm.shape], "output_nhwc": [int(d) for d in ofm.shape],
-                "inputs": len(g.activations_in(op)),
-                "K": lp.K, "C": lp.C, "KH": lp.KH, "KW": lp.KW,
-                "stride": [lp.stride_h, lp.stride_w], "dilation": [lp.dilation_h, lp.dilation_w],
-                "pad": [_pad(lp.OH, lp.stride_h, lp.dilation_h, lp.KH, lp.IH) if same else 0,
-                        _pad(lp.OW, lp.stride_w, lp.dilation_w, lp.KW, lp.IW) if same else 0],
-                "depth_multiplier": int(op.attrs.get("depth_multiplier", 1)),
-                "fused_activation": str(op.attrs.get("fused_activation", "NONE")),
-                "macs": lp.macs,
-                "scratch_bytes": work.scratch_bytes,
-                "edgesim_cycles_m4": float(work.counts[:7] @ cpi),
-            }
-            rec.update({f"edgesim_{name}": int(work.counts[i]) for i, name in enumerate(CLASSES)})
-            rec["edgesim_w_bytes"] = int(work.counts[vk.W_BYTES])
-            out.append(rec)
+        out.extend(record(g, op, hw, prof, bench, op.index) for op in g.ops if op.op_type not in VIEW_OPS)
     return out
 
 
