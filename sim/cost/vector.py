@@ -41,6 +41,8 @@ from sim.units import mw_for_cycles_to_pj
 log = logging.getLogger(__name__)
 
 PROFILE_FILE = Path(__file__).with_name("vector_profiles.yaml")
+CODE_MODEL_FILE = Path(__file__).with_name("gcc_cmsis_nn.yaml")
+CODE_MODELS = ("counted", "gcc-cmsis-nn")
 
 # Cycles per counted instruction, per class: MAC, LD_ACT, LD_W, ALU, ST, LOOP, REQ.
 # Cortex-M4 TRM (DDI 0439) 3.3: SMLAD/MLA 1 cycle, LDR 2 (1 when pipelined behind
@@ -117,6 +119,7 @@ class Profile:
     aux_scale: float            # multiplier on the counted cycles of every other operator
     op_overhead_cycles: float   # interpreter / dispatch cost per operator
     im2col_scale: float = 1.0   # multiplier on the im2col convolutions (arm_convolve_s8)
+    code: str = "counted"       # CODE_MODELS: the counted loop instructions, or GCC's code for CMSIS-NN's C
     calibrated: bool = False
     source: str = ""
     validation: Validation | None = None
@@ -130,9 +133,28 @@ def load_profiles(path: Path = PROFILE_FILE) -> dict[str, Profile]:
         out[name] = Profile(name=name, family=str(p["family"]), mac_scale=float(p["mac_scale"]),
                             aux_scale=float(p["aux_scale"]), op_overhead_cycles=float(p["op_overhead_cycles"]),
                             im2col_scale=float(p.get("im2col_scale", p["mac_scale"])),
+                            code=_code_model(name, p.get("code", "counted")),
                             calibrated=bool(p.get("calibrated", False)), source=str(p.get("source", "")),
                             validation=Validation(**p["validation"]) if p.get("validation") else None)
     return out
+
+
+def _code_model(profile: str, code: object) -> str:
+    if code not in CODE_MODELS:
+        raise SimError(f"{PROFILE_FILE}: profiles.{profile}.code: expected one of {', '.join(CODE_MODELS)}, "
+                       f"got {code!r}")
+    return str(code)
+
+
+@lru_cache(maxsize=2)
+def code_expansion(path: Path = CODE_MODEL_FILE) -> dict[str, np.ndarray]:
+    """Per CMSIS-NN routine, the instructions GCC's code issues per counted instruction of
+    each class (the fitted Cortex-M4 cycles per counted event over the Cortex-M4 table), so
+    other cores price them with their own cycles per class. `default` (routines the
+    instruction-level run did not cover) is the measured total over the counted total."""
+    raw = yaml.safe_load(path.read_text())
+    m4 = np.array(CORE_CPI["cortex-m4"])
+    return {name: np.array([float(beta[c]) for c in raw["classes"]]) / m4 for name, beta in raw["routines"].items()}
 
 
 @lru_cache(maxsize=4)
@@ -280,6 +302,10 @@ def op_work(graph: Graph, op: Op, hw: Hardware, profile: Profile, *, arena_bytes
     family = "reference" if core.core in NO_DSP_CORES else profile.family
     counts, routine, scratch, slice_bytes = _lower(graph, op, family, helium)
     cpi = np.array(CORE_CPI.get(core.core, DEFAULT_CPI))
+    if profile.code == "gcc-cmsis-nn" and family == "cmsis-nn" and not helium:
+        # the ISS measured GCC's DSP-extension code; Helium and the scalar paths keep the counts
+        table = code_expansion()
+        cpi = cpi * table.get(routine, table["default"])
     act_mem = arena_memory(hw, arena_bytes)
     cpi_act = cpi[vk.LD_ACT]
     if act_mem.kind != "tcm" and core.dcache_bytes == 0:

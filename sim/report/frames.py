@@ -153,7 +153,7 @@ def stacks_frame(core: str | None = None) -> pd.DataFrame:
     for name, p in load_profiles().items():
         v = p.validation
         row: dict[str, Any] = {
-            "kernels": name, "family": p.family, "calibrated": p.calibrated,
+            "kernels": name, "family": p.family, "code": p.code, "calibrated": p.calibrated,
             "median_error_pct": v.median_abs_pct_error if v else float("nan"),
             "p90_error_pct": v.p90_abs_pct_error if v else float("nan"),
             "runs": v.runs if v else 0, "boards": v.boards if v else 0,

@@ -16,8 +16,9 @@ selection) and reports the TFLM+CMSIS-NN LOBO error:
   DSP paths with `ARM_MATH_LOOPUNROLL && ARM_MATH_DSP` (arm_convolve_1x1_s8_fast,
   arm_depthwise_conv_s8_opt), a macro an mbed export does not set; but CMSIS_5 PR #836
   (2020-02) removed that guard and tensorflow PR #37155 moved TFLM to that CMSIS before the
-  v2.3 branch, and it predicts the L4R5 convolutional models 2.7-3.7x too slow, so it is
-  rejected on both counts.
+  v2.3 branch, and it predicts the L4R5 convolutional models 3.5-4.7x too slow (the TFLM loops
+  under the code model's default expansion; 2.7-3.7x with the counted instructions alone), so it
+  is rejected on both counts.
 
     EDGESIM_SHARED=/path/to/shared python validation/mlperf_tiny/what_if_2020_kernels.py
 """

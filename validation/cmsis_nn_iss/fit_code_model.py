@@ -1,0 +1,176 @@
+"""Fit edgesim's `gcc-cmsis-nn` code model: Cortex-M4 cycles per counted event, per routine.
+
+edgesim counts the instructions of CMSIS-NN's inner loops per class (MAC, activation and
+weight loads, ALU, stores, loop iterations, requantizations: `sim.cost.vector_kernels`).
+GCC's code for those loops issues more: register spills and reloads off the stack, address
+arithmetic, the requantization epilogue's shifts and clamps. The instruction-level run of
+the compiled routines (`run_iss.py`) measures what executes; this script fits, per routine,
+non-negative Cortex-M4 cycles per counted event of each class so that counts x cycles
+reproduce the measured cycles, on random layer shapes (`synthetic_layers.json`,
+`iss_synthetic.csv`), and reports the fit on the MLPerf Tiny layers, which it never saw
+(`layers.json`, `iss_cycles.csv`). Rows are weighted by 1 / measured cycles, so the fit
+minimises relative error and small layers count as much as large ones.
+
+    python validation/cmsis_nn_iss/fit_code_model.py [--write]
+
+With --write the coefficients go to sim/cost/gcc_cmsis_nn.yaml, which profiles with
+`code: gcc-cmsis-nn` use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+CLASSES = ("mac", "ld_act", "ld_w", "alu", "st", "loop", "req")
+TABLE = ROOT / "sim" / "cost" / "gcc_cmsis_nn.yaml"
+DEFAULT = "default"
+M4_CPI = (1.0, 1.5, 1.5, 1.0, 1.0, 3.0, 14.0)   # sim.cost.vector.CORE_CPI["cortex-m4"], checked in main()
+
+
+def nnls(a: np.ndarray, b: np.ndarray, iters: int = 500) -> np.ndarray:
+    """Lawson-Hanson non-negative least squares: min |Ax - b| subject to x >= 0."""
+    n = a.shape[1]
+    x, passive = np.zeros(n), np.zeros(n, bool)
+    for _ in range(iters):
+        w = a.T @ (b - a @ x)
+        if passive.all() or w[~passive].max(initial=-np.inf) <= 1e-10 * max(np.abs(w).max(), 1.0):
+            break
+        passive[np.argmax(np.where(passive, -np.inf, w))] = True
+        while True:
+            z = np.zeros(n)
+            z[passive] = np.linalg.lstsq(a[:, passive], b, rcond=None)[0]
+            if (z[passive] > 0).all():
+                x = z
+                break
+            neg = passive & (z <= 0)
+            alpha = np.min(x[neg] / (x[neg] - z[neg]))
+            x = x + alpha * (z - x)
+            passive &= x > 1e-12
+    return x
+
+
+def load(layers: Path, iss: Path) -> pd.DataFrame:
+    ours = pd.DataFrame(json.loads(layers.read_text()))
+    theirs = pd.read_csv(iss).drop(columns=["macs"], errors="ignore")
+    df = ours.merge(theirs, on=["model", "index"], validate="one_to_one")
+    bad = df[df["routine"] != df["routine_ran"]]
+    if len(bad):
+        raise SystemExit(f"{iss}: {len(bad)} layers ran another routine than edgesim charged")
+    return df
+
+
+def fit(train: pd.DataFrame) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    m4 = np.array(M4_CPI)
+    for routine, g in train.groupby("routine"):
+        counted = g[[f"edgesim_{c}" for c in CLASSES]].to_numpy(float) * m4
+        # two terms: GCC's expansion of the counted loop body, and the cost of the per-output
+        # requantization epilogue (the counted table's 14 cycles stand in for it)
+        a = np.column_stack([counted[:, :6].sum(axis=1), counted[:, 6]])
+        b = g["cycles_m4"].to_numpy(float)
+        w = 1.0 / b
+        body, epilogue = nnls(a * w[:, None], b * w)
+        beta = m4 * np.array([body] * 6 + [epilogue])
+        out[str(routine)] = {c: round(float(v), 4) for c, v in zip(CLASSES, beta)}
+    # routines the run did not cover: the counted cycles times the measured total over counted
+    ratio = float(train["cycles_m4"].sum() / train["edgesim_cycles_m4"].sum())
+    out[DEFAULT] = {c: round(ratio * m4, 4) for c, m4 in zip(CLASSES, M4_CPI)}
+    return out
+
+
+def predict(df: pd.DataFrame, table: dict[str, dict[str, float]]) -> pd.Series:
+    beta = [np.array([table.get(r, table[DEFAULT])[c] for c in CLASSES]) for r in df["routine"]]
+    counts = df[[f"edgesim_{c}" for c in CLASSES]].to_numpy(float)
+    return pd.Series([float(c @ b) for c, b in zip(counts, beta)], index=df.index)
+
+
+def errors(df: pd.DataFrame, by: str) -> pd.DataFrame:
+    e = (df["predicted"] / df["cycles_m4"] - 1) * 100
+    c = (df["edgesim_cycles_m4"] / df["cycles_m4"] - 1) * 100
+    t = pd.DataFrame({by: df[by], "err": e.abs(), "counted": c.abs(), "cycles": df["cycles_m4"],
+                      "predicted": df["predicted"], "counted_cycles": df["edgesim_cycles_m4"]})
+    g = t.groupby(by)
+    return pd.DataFrame({
+        "layers": g.size(),
+        "median_abs_pct_error": g["err"].median().round(1), "max_abs_pct_error": g["err"].max().round(1),
+        "total_pct_error": ((g["predicted"].sum() / g["cycles"].sum() - 1) * 100).round(1),
+        "counted_total_pct_error": ((g["counted_cycles"].sum() / g["cycles"].sum() - 1) * 100).round(1),
+    }).reset_index()
+
+
+def _md(df: pd.DataFrame) -> str:
+    rows = ["| " + " | ".join(str(v) for v in r) + " |" for r in df.itertuples(index=False)]
+    return "\n".join(["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns), *rows])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--train-layers", type=Path, default=HERE / "synthetic_layers.json")
+    ap.add_argument("--train-iss", type=Path, default=HERE / "iss_synthetic.csv")
+    ap.add_argument("--test-layers", type=Path, default=HERE / "layers.json")
+    ap.add_argument("--test-iss", type=Path, default=HERE / "iss_cycles.csv")
+    ap.add_argument("--out", type=Path, default=HERE / "FIT.md")
+    ap.add_argument("--write", action="store_true", help=f"store the coefficients in {TABLE.relative_to(ROOT)}")
+    args = ap.parse_args()
+    from sim.cost.vector import CORE_CPI   # the script runs from a checkout; edgesim on the path
+    assert tuple(CORE_CPI["cortex-m4"]) == M4_CPI, "update M4_CPI to sim.cost.vector's Cortex-M4 table"
+    train, test = load(args.train_layers, args.train_iss), load(args.test_layers, args.test_iss)
+    table = fit(train)
+    train["predicted"], test["predicted"] = predict(train, table), predict(test, table)
+    compiler = str(train["compiler"].iloc[0]) if "compiler" in train else "unknown"
+    opt = str(train["opt"].iloc[0]) if "opt" in train else "unknown"
+    coef = pd.DataFrame([{"routine": r, **v} for r, v in table.items()])
+    lines = [
+        "# The `gcc-cmsis-nn` code model: fit and check",
+        "",
+        f"Generated by `python validation/cmsis_nn_iss/fit_code_model.py` on {date.today().isoformat()}.",
+        f"Fitted on {len(train)} random layer shapes (`{args.train_iss.name}`), checked on the "
+        f"{len(test)} MLPerf Tiny layers (`{args.test_iss.name}`), which the fit never saw. ",
+        f"Compiler {compiler}, {opt}; Cortex-M4 cycles from the instruction-level run, zero-wait memory.",
+        "",
+        "Cortex-M4 cycles per counted event (`sim/cost/gcc_cmsis_nn.yaml`):",
+        "",
+        _md(coef),
+        "",
+        "Error against the measured cycles, per layer (`median`, `max`) and over the whole routine or model",
+        "(`total`), for the fitted model and for the counted instructions at the Cortex-M4 table alone",
+        "(`counted_total`, what edgesim charged before the profile's scale):",
+        "",
+        "Training shapes, per routine:",
+        "",
+        _md(errors(train, "routine")),
+        "",
+        "MLPerf Tiny layers (held out), per routine:",
+        "",
+        _md(errors(test, "routine")),
+        "",
+        "MLPerf Tiny layers (held out), per model:",
+        "",
+        _md(errors(test, "model")),
+        "",
+    ]
+    args.out.write_text("\n".join(lines))
+    print("\n".join(lines))
+    if args.write:
+        header = ("# Cortex-M4 cycles per counted event of each CMSIS-NN routine, for profiles with\n"
+                  "# `code: gcc-cmsis-nn` (sim/cost/vector.py). Regenerated by\n"
+                  "# validation/cmsis_nn_iss/fit_code_model.py --write; see validation/cmsis_nn_iss/FIT.md.\n")
+        body = {"source": (f"non-negative fit to an instruction-level Cortex-M4 run of CMSIS-NN (CMSIS_5 CMSIS/NN, "
+                           f"2021; validation/cmsis_nn_iss/MANIFEST.tsv) compiled by {compiler} {opt}, "
+                           f"on {len(train)} random layer shapes"),
+                "classes": list(CLASSES), "routines": table}
+        TABLE.write_text(header + yaml.safe_dump(body, sort_keys=False))
+        print(f"wrote {TABLE}")
+
+
+if __name__ == "__main__":
+    main()
