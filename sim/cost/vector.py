@@ -133,28 +133,29 @@ def load_profiles(path: Path = PROFILE_FILE) -> dict[str, Profile]:
         out[name] = Profile(name=name, family=str(p["family"]), mac_scale=float(p["mac_scale"]),
                             aux_scale=float(p["aux_scale"]), op_overhead_cycles=float(p["op_overhead_cycles"]),
                             im2col_scale=float(p.get("im2col_scale", p["mac_scale"])),
-                            code=_code_model(name, p.get("code", "counted")),
+                            code=_code_model(path, name, p.get("code", "counted")),
                             calibrated=bool(p.get("calibrated", False)), source=str(p.get("source", "")),
                             validation=Validation(**p["validation"]) if p.get("validation") else None)
     return out
 
 
-def _code_model(profile: str, code: object) -> str:
+def _code_model(path: Path, profile: str, code: object) -> str:
     if code not in CODE_MODELS:
-        raise SimError(f"{PROFILE_FILE}: profiles.{profile}.code: expected one of {', '.join(CODE_MODELS)}, "
-                       f"got {code!r}")
+        raise SimError(f"{path}: profiles.{profile}.code: expected one of {', '.join(CODE_MODELS)}, got {code!r}")
     return str(code)
 
 
 @lru_cache(maxsize=2)
 def code_expansion(path: Path = CODE_MODEL_FILE) -> dict[str, np.ndarray]:
-    """Per CMSIS-NN routine, the instructions GCC's code issues per counted instruction of
-    each class (the fitted Cortex-M4 cycles per counted event over the Cortex-M4 table), so
-    other cores price them with their own cycles per class. `default` (routines the
-    instruction-level run did not cover) is the measured total over the counted total."""
+    """Per CMSIS-NN routine, a multiplier per count class: GCC's instructions per counted
+    loop instruction on the loop classes, and the measured epilogue over the counted table's
+    requantization on REQ, so other cores price them with their own cycles per class.
+    `default` (routines the instruction-level run did not cover) is the measured total over
+    the counted total."""
     raw = yaml.safe_load(path.read_text())
-    m4 = np.array(CORE_CPI["cortex-m4"])
-    return {name: np.array([float(beta[c]) for c in raw["classes"]]) / m4 for name, beta in raw["routines"].items()}
+    req_m4 = CORE_CPI["cortex-m4"][vk.REQ]
+    return {name: np.array([float(t["loop_body"])] * vk.REQ + [float(t["epilogue_cycles"]) / req_m4])
+            for name, t in raw["routines"].items()}
 
 
 @lru_cache(maxsize=4)
@@ -303,7 +304,8 @@ def op_work(graph: Graph, op: Op, hw: Hardware, profile: Profile, *, arena_bytes
     counts, routine, scratch, slice_bytes = _lower(graph, op, family, helium)
     cpi = np.array(CORE_CPI.get(core.core, DEFAULT_CPI))
     if profile.code == "gcc-cmsis-nn" and family == "cmsis-nn" and not helium:
-        # the ISS measured GCC's DSP-extension code; Helium and the scalar paths keep the counts
+        # the ISS measured GCC's DSP-extension code; Helium and the scalar paths keep the counts.
+        # SRAM wait states below stay per counted activation load.
         table = code_expansion()
         cpi = cpi * table.get(routine, table["default"])
     act_mem = arena_memory(hw, arena_bytes)

@@ -79,7 +79,7 @@ def test_an_unknown_code_model_is_a_one_line_error(tmp_path: Path) -> None:
     bad = tmp_path / "profiles.yaml"
     bad.write_text("profiles:\n  mine:\n    family: cmsis-nn\n    code: clang\n    mac_scale: 1\n"
                    "    aux_scale: 1\n    op_overhead_cycles: 0\n")
-    with pytest.raises(SimError, match=r"profiles\.mine\.code: expected one of counted, gcc-cmsis-nn"):
+    with pytest.raises(SimError, match=r"profiles\.yaml: profiles\.mine\.code: expected one of counted, gcc-cmsis-nn"):
         load_profiles(bad)
 
 
