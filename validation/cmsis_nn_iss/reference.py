@@ -32,8 +32,11 @@ def requantize(acc: np.ndarray, mult: np.ndarray, shift: np.ndarray) -> np.ndarr
     return _div_pow2(_high_mult_no_sat(_i32(acc * (np.int64(1) << left)), mult), right)
 
 
-def conv(x, w, bias, mult, shift, stride, pad, in_off, out_off, act, out_hw, depthwise=False):
-    """x: NHWC int8, w: OHWI (depthwise: 1HWC) int8; returns NHWC int8."""
+def conv(x, w, bias, mult, shift, stride, pad, in_off, out_off, act, out_hw, depthwise=False, ch_mult=1):
+    """x: NHWC int8, w: OHWI (depthwise: 1HWC, output channel i * ch_mult + m reads input channel i) int8;
+    returns NHWC int8."""
+    if depthwise and ch_mult > 1:
+        x = np.repeat(x, ch_mult, axis=-1)
     n, ih, iw, ic = x.shape
     oh, ow = out_hw
     kh, kw = w.shape[1], w.shape[2]
@@ -78,4 +81,25 @@ def avgpool(x, k, stride, act, out_hw):
             half = cnt // 2
             num = np.where(s > 0, s + half, s - half)
             out[:, i, j] = np.trunc(num / cnt).astype(np.int64)
+    return np.clip(out, act[0], act[1]).astype(np.int8)
+
+
+def mul(x1, x2, off1, off2, out_off, out_mult, out_shift, act):
+    """TFLM's int8 Mul: (x1 + off1) * (x2 + off2), requantized once."""
+    prod = (x1.astype(np.int64) + off1) * (x2.astype(np.int64) + off2)
+    out = requantize(prod, np.int64(out_mult), np.int64(out_shift)) + out_off
+    return np.clip(out, act[0], act[1]).astype(np.int8)
+
+
+def maxpool(x, k, stride, pad, act, out_hw):
+    """Max over the window's in-bounds elements (padding never wins), then the activation clamp."""
+    n, ih, iw, c = x.shape
+    oh, ow = out_hw
+    low = np.iinfo(np.int64).min
+    xp = np.full((n, ih + 2 * pad[0] + k[0], iw + 2 * pad[1] + k[1], c), low, np.int64)
+    xp[:, pad[0]:pad[0] + ih, pad[1]:pad[1] + iw] = x
+    out = np.full((n, oh, ow, c), low, np.int64)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            out = np.maximum(out, xp[:, i:i + oh * stride[0]:stride[0], j:j + ow * stride[1]:stride[1]])
     return np.clip(out, act[0], act[1]).astype(np.int8)

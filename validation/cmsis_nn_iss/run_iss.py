@@ -38,32 +38,36 @@ SOURCES = [
     "CMSIS/NN/Source/ConvolutionFunctions/arm_nn_mat_mult_kernel_s8_s16.c",
     "CMSIS/NN/Source/ConvolutionFunctions/arm_depthwise_conv_wrapper_s8.c",
     "CMSIS/NN/Source/ConvolutionFunctions/arm_depthwise_conv_3x3_s8.c",
+    "CMSIS/NN/Source/ConvolutionFunctions/arm_depthwise_conv_s8_opt.c",
+    "CMSIS/NN/Source/ConvolutionFunctions/arm_depthwise_conv_s8.c",
     "CMSIS/NN/Source/NNSupportFunctions/arm_q7_to_q15_with_offset.c",
     "CMSIS/NN/Source/NNSupportFunctions/arm_nn_mat_mult_nt_t_s8.c",
     "CMSIS/NN/Source/NNSupportFunctions/arm_nn_vec_mat_mult_t_s8.c",
     "CMSIS/NN/Source/FullyConnectedFunctions/arm_fully_connected_s8.c",
     "CMSIS/NN/Source/BasicMathFunctions/arm_elementwise_add_s8.c",
+    "CMSIS/NN/Source/BasicMathFunctions/arm_elementwise_mul_s8.c",
     "CMSIS/NN/Source/PoolingFunctions/arm_avgpool_s8.c",
+    "CMSIS/NN/Source/PoolingFunctions/arm_max_pool_s8.c",
     "CMSIS/NN/Source/SoftmaxFunctions/arm_softmax_s8.c",
 ]
 # Referenced by the wrappers but never dispatched to for these layers: compiled when present,
 # otherwise replaced by a BKPT trap (harness/stubs.c), which fails the run if it is ever reached.
 OPTIONAL = {
     "arm_convolve_1_x_n_s8": "CMSIS/NN/Source/ConvolutionFunctions/arm_convolve_1_x_n_s8.c",
-    "arm_depthwise_conv_s8": "CMSIS/NN/Source/ConvolutionFunctions/arm_depthwise_conv_s8.c",
-    "arm_depthwise_conv_s8_opt": "CMSIS/NN/Source/ConvolutionFunctions/arm_depthwise_conv_s8_opt.c",
 }
 INCLUDES = ["CMSIS/NN/Include", "CMSIS/Core/Include", "CMSIS/DSP/Include"]
 KERNELS = ("arm_convolve_1x1_s8_fast", "arm_convolve_1_x_n_s8", "arm_convolve_s8", "arm_depthwise_conv_3x3_s8",
            "arm_depthwise_conv_s8_opt", "arm_depthwise_conv_s8", "arm_fully_connected_s8",
-           "arm_elementwise_add_s8", "arm_avgpool_s8", "arm_softmax_s8")
+           "arm_elementwise_add_s8", "arm_avgpool_s8", "arm_softmax_s8", "arm_max_pool_s8",
+           "arm_elementwise_mul_s8")
 
 FLASH = (0x08000000, 0x00400000)
 SRAM = (0x20000000, 0x00400000)
 SENTINEL = 0x083FFF00  # return address: flash, past the image, never executed
 
 OPS = {"CONV_2D": "OP_CONV", "DEPTHWISE_CONV_2D": "OP_DWCONV", "FULLY_CONNECTED": "OP_FC",
-       "ADD": "OP_ADD", "AVERAGE_POOL_2D": "OP_AVGPOOL", "SOFTMAX": "OP_SOFTMAX"}
+       "ADD": "OP_ADD", "AVERAGE_POOL_2D": "OP_AVGPOOL", "SOFTMAX": "OP_SOFTMAX", "MAX_POOL_2D": "OP_MAXPOOL",
+       "MUL": "OP_MUL"}
 
 COLUMNS = ["model", "index", "op_type", "routine_edgesim", "routine_ran", "macs", "instructions",
            *[c for c in CLASSES if c != "branch"], "ld_act_sp", "alu_mul", "branches_taken", "branches_not_taken",
@@ -228,9 +232,9 @@ class LayerRunner:
         if op == "CONV_2D":
             want = ref.conv(x, w.reshape(oc, rec["KH"], rec["KW"], ic), bias, mult, shift, stride, pad, 128,
                             out_zp, act, (oh, ow))
-        elif op == "DEPTHWISE_CONV_2D" and rec["depth_multiplier"] == 1:
+        elif op == "DEPTHWISE_CONV_2D":
             want = ref.conv(x, w.reshape(1, rec["KH"], rec["KW"], oc), bias, mult, shift, stride, pad, 128,
-                            out_zp, act, (oh, ow), depthwise=True)
+                            out_zp, act, (oh, ow), depthwise=True, ch_mult=int(rec["depth_multiplier"]))
         elif op == "FULLY_CONNECTED":
             want = ref.fully_connected(x1.reshape(n, ic), w.reshape(oc, ic), bias, int(p[d["P_OUT_MULT"]]),
                                        int(p[d["P_OUT_SHIFT"]]), 128, out_zp, act)
@@ -239,6 +243,10 @@ class LayerRunner:
                            out_zp, int(p[d["P_OUT_MULT"]]), -19, act)
         elif op == "AVERAGE_POOL_2D":
             want = ref.avgpool(x, (rec["KH"], rec["KW"]), stride, act, (oh, ow))
+        elif op == "MAX_POOL_2D":
+            want = ref.maxpool(x, (rec["KH"], rec["KW"]), stride, pad, act, (oh, ow))
+        elif op == "MUL":
+            want = ref.mul(x1, x2, 128, 128, out_zp, int(p[d["P_OUT_MULT"]]), int(p[d["P_OUT_SHIFT"]]), act)
         if want is None:
             return res, "not checked"
         bad = int(np.count_nonzero(want.reshape(-1) != got))

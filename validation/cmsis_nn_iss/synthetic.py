@@ -36,7 +36,8 @@ from sim.graph.ir import Graph
 from workloads.builder import GraphBuilder
 
 Params = tuple[object, ...]
-STUBBED = frozenset({"arm_convolve_1_x_n_s8", "arm_depthwise_conv_s8_opt", "arm_depthwise_conv_s8"})
+STUBBED = frozenset({"arm_convolve_1_x_n_s8"})
+TFLM_DILATED = "reference depthwise conv (TFLM, dilation > 1)"
 SHAPE_KEYS = ("op_type", "input_nhwc", "output_nhwc", "K", "C", "KH", "KW", "stride", "pad", "depth_multiplier")
 
 
@@ -45,7 +46,8 @@ def cmsis_routine(rec: dict[str, object]) -> str:
     op = rec["op_type"]
     if op not in ("CONV_2D", "DEPTHWISE_CONV_2D"):
         return {"FULLY_CONNECTED": "arm_fully_connected_s8", "ADD": "arm_elementwise_add_s8",
-                "AVERAGE_POOL_2D": "arm_avgpool_s8", "SOFTMAX": "arm_softmax_s8"}[str(op)]
+                "AVERAGE_POOL_2D": "arm_avgpool_s8", "SOFTMAX": "arm_softmax_s8",
+                "MAX_POOL_2D": "arm_max_pool_s8", "MUL": "arm_elementwise_mul_s8"}[str(op)]
     pad_h, pad_w = rec["pad"]
     stride = tuple(rec["stride"])
     n, ih = rec["input_nhwc"][0], rec["input_nhwc"][1]
@@ -57,6 +59,8 @@ def cmsis_routine(rec: dict[str, object]) -> str:
         if oh == 1 and ih == 1 and rec["KH"] == 1 and ow % 4 == 0 and n == 1:
             return "arm_convolve_1_x_n_s8"
         return "arm_convolve_s8"
+    if tuple(rec["dilation"]) != (1, 1):
+        return TFLM_DILATED  # TFLM's cmsis_nn depthwise kernel: the optimised kernels ignore dilation
     if rec["depth_multiplier"] == 1 and n == 1:
         return "arm_depthwise_conv_3x3_s8" if (rec["KH"], rec["KW"]) == (3, 3) and pad_h <= 1 else \
             "arm_depthwise_conv_s8_opt"
@@ -216,6 +220,92 @@ def softmax_graph(p: Params, rng: np.random.Generator) -> Graph:
     return b.build(b.softmax(b.input))
 
 
+# --- depthwise, channel multiplier 1, not the 3x3 kernel: (kh, kw, stride, padding, C, oh, ow, batch, dilation)
+DWO_KERNELS = ((5, 5), (3, 1), (1, 3), (7, 7), (1, 1), (2, 2), (4, 4), (3, 5), (5, 3), (1, 5), (5, 1))
+DWO_EDGES: list[Params] = [
+    (5, 5, 1, "SAME", 1, 1, 1, 1, 1), (5, 5, 1, "SAME", 256, 1, 1, 1, 1), (5, 5, 2, "SAME", 32, 16, 16, 1, 1),
+    (5, 5, 1, "VALID", 3, 12, 12, 1, 1), (3, 1, 1, "SAME", 8, 10, 10, 1, 1), (1, 3, 2, "VALID", 17, 7, 5, 1, 1),
+    (7, 7, 1, "SAME", 16, 7, 7, 1, 1), (1, 1, 1, "VALID", 64, 8, 8, 1, 1), (2, 2, 2, "VALID", 5, 9, 9, 1, 1),
+    (4, 4, 1, "SAME", 4, 6, 6, 1, 1), (3, 5, 1, "SAME", 33, 4, 4, 1, 1), (5, 3, 2, "SAME", 127, 3, 3, 1, 1),
+    (5, 5, 1, "SAME", 2, 32, 32, 1, 1), (1, 1, 2, "SAME", 255, 2, 3, 1, 1),
+    # dispatch probes (never kept): a batch of 2 sends CMSIS-NN's wrapper to arm_depthwise_conv_s8; TFLM runs
+    # its reference kernel for a dilated depthwise convolution
+    (5, 5, 1, "SAME", 8, 4, 4, 2, 1), (3, 3, 1, "SAME", 8, 4, 4, 2, 1), (3, 3, 1, "SAME", 8, 6, 6, 1, 2),
+    (5, 5, 1, "SAME", 16, 5, 5, 1, 2),
+]
+
+
+def dwo_draw(rng: np.random.Generator) -> Params:
+    kh, kw = DWO_KERNELS[int(rng.integers(len(DWO_KERNELS)))]
+    return (kh, kw, int(rng.integers(1, 3)), str(rng.choice(["SAME", "VALID"])), int(rng.choice(DW_C)),
+            *_size(rng, 32), 1, 1)
+
+
+def dwo_graph(p: Params, rng: np.random.Generator) -> Graph:
+    kh, kw, stride, padding, c, oh, ow, batch, dilation = p
+    ih, iw = _in_size(oh, kh, stride, padding, rng), _in_size(ow, kw, stride, padding, rng)
+    b = GraphBuilder("synthetic", (batch, ih, iw, c))
+    out = b.dwconv(b.input, (kh, kw), stride, padding)
+    if dilation != 1:  # SAME only: the output size does not depend on the dilation
+        b.ops[-1].attrs.update(dilation_h=dilation, dilation_w=dilation)  # type: ignore[attr-defined]
+    return b.build(out)
+
+
+# --- depthwise, channel multiplier > 1: (kh, kw, stride, padding, C, multiplier, oh, ow) -----------------------
+DWM_KERNELS = ((3, 3), (5, 5), (1, 1), (3, 1), (1, 3), (7, 7))
+DWM_C = (1, 2, 3, 4, 5, 8, 16, 17, 32)
+DWM_MULT = (2, 3, 4, 5, 8, 16)
+DWM_EDGES: list[Params] = [
+    (3, 3, 1, "SAME", 1, 2, 8, 8), (3, 3, 1, "SAME", 1, 8, 16, 16), (3, 3, 2, "SAME", 3, 4, 8, 8),
+    (5, 5, 1, "VALID", 2, 3, 5, 5), (1, 1, 1, "VALID", 16, 2, 4, 4), (3, 3, 1, "SAME", 8, 2, 1, 1),
+    (3, 3, 1, "SAME", 1, 32, 4, 4), (7, 7, 2, "SAME", 3, 4, 7, 7), (3, 1, 1, "SAME", 5, 3, 6, 6),
+    (3, 3, 1, "VALID", 17, 5, 3, 3), (3, 3, 2, "SAME", 32, 2, 12, 12), (1, 3, 1, "SAME", 4, 16, 9, 9),
+]
+
+
+def dwm_draw(rng: np.random.Generator) -> Params:
+    kh, kw = DWM_KERNELS[int(rng.integers(len(DWM_KERNELS)))]
+    return (kh, kw, int(rng.integers(1, 3)), str(rng.choice(["SAME", "VALID"])), int(rng.choice(DWM_C)),
+            int(rng.choice(DWM_MULT)), *_size(rng, 24))
+
+
+def dwm_graph(p: Params, rng: np.random.Generator) -> Graph:
+    kh, kw, stride, padding, c, mult, oh, ow = p
+    ih, iw = _in_size(oh, kh, stride, padding, rng), _in_size(ow, kw, stride, padding, rng)
+    b = GraphBuilder("synthetic", (1, ih, iw, c))
+    return b.build(b.dwconv(b.input, (kh, kw), stride, padding, multiplier=mult))
+
+
+# --- max pool: (window, stride, padding, C, oh, ow) -------------------------------------------------------------
+MAXPOOL_EDGES: list[Params] = [
+    (2, 2, "VALID", 1, 1, 1), (2, 2, "VALID", 256, 4, 4), (3, 2, "SAME", 16, 8, 8), (3, 1, "SAME", 3, 10, 10),
+    (2, 2, "VALID", 64, 16, 16), (5, 5, "VALID", 17, 1, 1), (3, 2, "VALID", 32, 7, 7), (2, 1, "VALID", 5, 9, 9),
+    (7, 7, "VALID", 255, 1, 1), (4, 3, "SAME", 8, 5, 5), (2, 2, "SAME", 7, 24, 24), (3, 3, "SAME", 128, 3, 2),
+]
+
+
+def maxpool_draw(rng: np.random.Generator) -> Params:
+    k = int(rng.choice([2, 3, 4, 5, 7]))
+    return (k, int(rng.integers(1, k + 1)), str(rng.choice(["SAME", "VALID"])), int(rng.choice(POOL_C)),
+            *_size(rng, 24))
+
+
+def maxpool_graph(p: Params, rng: np.random.Generator) -> Graph:
+    k, stride, padding, c, oh, ow = p
+    ih, iw = _in_size(oh, k, stride, padding, rng), _in_size(ow, k, stride, padding, rng)
+    b = GraphBuilder("synthetic", (1, ih, iw, c))
+    return b.build(b.maxpool(b.input, k, stride, padding))
+
+
+# --- element-wise mul, no broadcast: (n,) ------------------------------------------------------------------------
+def mul_graph(p: Params, rng: np.random.Generator) -> Graph:
+    """GraphBuilder has no mul: the op is made as GraphBuilder.add makes ADD."""
+    b = GraphBuilder("synthetic", (1, 1, 1, p[0]))
+    out = b._op("MUL", [b.input, b.input], b.shape(b.input),  # noqa: SLF001
+                fused_activation=str(rng.choice(["NONE", "RELU"])))
+    return b.build(out)
+
+
 Family = tuple[list[Params], Callable[[np.random.Generator], Params], Callable[[Params, np.random.Generator], Graph]]
 FAMILIES: dict[str, Family] = {
     "arm_convolve_s8": (CONV_EDGES, conv_draw, conv_graph),
@@ -225,6 +315,11 @@ FAMILIES: dict[str, Family] = {
     "arm_elementwise_add_s8": (ADD_EDGES, add_draw, add_graph),
     "arm_avgpool_s8": (POOL_EDGES, pool_draw, pool_graph),
     "arm_softmax_s8": (SOFTMAX_EDGES, softmax_draw, softmax_graph),
+    # appended after the first seven so their seeds, records and indices stay as they were
+    "arm_depthwise_conv_s8_opt": (DWO_EDGES, dwo_draw, dwo_graph),
+    "arm_depthwise_conv_s8": (DWM_EDGES, dwm_draw, dwm_graph),
+    "arm_max_pool_s8": (MAXPOOL_EDGES, maxpool_draw, maxpool_graph),
+    "arm_elementwise_mul_s8": (list(ADD_EDGES), add_draw, mul_graph),
 }
 
 
@@ -236,12 +331,14 @@ def edgesim_instructions(rec: dict[str, object]) -> int:
     return sum(int(rec[f"edgesim_{c}"]) for c in ("mac", "ld_act", "ld_w", "alu", "st", "loop", "req"))
 
 
-def synthesize(seed: int, per_routine: int, max_instructions: int,
-               test_set: set[str]) -> tuple[list[dict[str, object]], Counter[str]]:
-    """Records per routine, and the shapes left out (by reason) while filling them."""
+def synthesize(seed: int, per_routine: int, max_instructions: int, test_set: set[str]
+               ) -> tuple[list[dict[str, object]], Counter[str], list[dict[str, object]]]:
+    """Records per routine, the shapes left out (by reason) while filling them, and the shapes whose
+    CMSIS-NN call is not the routine edgesim charges (never kept; `cmsis_routine` added to each)."""
     hw, prof = target()
     out: list[dict[str, object]] = []
     dropped: Counter[str] = Counter()
+    mismatched: list[dict[str, object]] = []
     seen = set(test_set)
     for f, (routine, (edges, draw, graph)) in enumerate(FAMILIES.items()):
         rng = np.random.default_rng([seed, f])
@@ -259,6 +356,9 @@ def synthesize(seed: int, per_routine: int, max_instructions: int,
             key = shape_key(rec)
             if called in STUBBED:
                 dropped[f"{routine}: CMSIS-NN calls {called} (stubbed), edgesim charges {rec['routine']}"] += 1
+            elif called != rec["routine"]:
+                dropped[f"{routine}: CMSIS-NN calls {called}, edgesim charges {rec['routine']}"] += 1
+                mismatched.append({**rec, "model": "dispatch", "index": len(mismatched), "cmsis_routine": called})
             elif called != routine or key in seen:
                 if edge:
                     why = "an MLPerf Tiny shape" if key in test_set else "a duplicate" if key in seen else called
@@ -272,20 +372,26 @@ def synthesize(seed: int, per_routine: int, max_instructions: int,
                 kept += 1
                 if kept == per_routine:
                     break
-    return out, dropped
+    return out, dropped, mismatched
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=HERE / "synthetic_layers.json")
+    ap.add_argument("--mismatches", type=Path, default=HERE / "dispatch_mismatch_layers.json",
+                    help="shapes whose CMSIS-NN call differs from edgesim's routine (for run_iss.py)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--per-routine", type=int, default=40)
     ap.add_argument("--max-instructions", type=int, default=10_000_000,
                     help="cap on edgesim's instruction count of one layer (keeps the emulator run short)")
     args = ap.parse_args()
     test_set = {shape_key(r) for r in json.loads((HERE / "layers.json").read_text())}
-    recs, dropped = synthesize(args.seed, args.per_routine, args.max_instructions, test_set)
+    recs, dropped, mismatched = synthesize(args.seed, args.per_routine, args.max_instructions, test_set)
     args.out.write_text(json.dumps(recs, indent=1) + "\n")
+    # the mismatched shapes CMSIS-NN itself runs, for run_iss.py (a dilated one runs TFLM's reference kernel)
+    runnable = [r for r in mismatched if str(r["cmsis_routine"]).startswith("arm_") and
+                r["cmsis_routine"] not in STUBBED]
+    args.mismatches.write_text(json.dumps(runnable, indent=1) + "\n")
     per = Counter(cmsis_routine(r) for r in recs)
     for routine in FAMILIES:
         n = [r for r in recs if cmsis_routine(r) == routine]
@@ -295,7 +401,11 @@ def main() -> None:
     for r in recs:
         if r["routine"] != cmsis_routine(r):
             print(f"dispatch: synthetic {r['index']}: edgesim charges {r['routine']}, CMSIS-NN calls {cmsis_routine(r)}")
-    print(f"{len(recs)} layers -> {args.out}")
+    for r in mismatched:
+        print(f"dispatch mismatch {r['index']}: {r['op_type']} in {r['input_nhwc']} out {r['output_nhwc']} "
+              f"kernel {r['KH']}x{r['KW']} stride {r['stride']} pad {r['pad']} dilation {r['dilation']} "
+              f"multiplier {r['depth_multiplier']}: edgesim charges {r['routine']}, CMSIS-NN calls {r['cmsis_routine']}")
+    print(f"{len(recs)} layers -> {args.out}; {len(runnable)} mismatched shapes CMSIS-NN runs -> {args.mismatches}")
 
 
 if __name__ == "__main__":

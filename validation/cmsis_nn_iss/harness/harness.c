@@ -13,6 +13,8 @@
  *   add           arm_elementwise_add_s8
  *   average pool  arm_avgpool_s8
  *   softmax       arm_softmax_s8
+ *   max pool      arm_max_pool_s8
+ *   mul           arm_elementwise_mul_s8    (no broadcast)
  */
 #include <stdint.h>
 #include "arm_nnfunctions.h"
@@ -71,6 +73,8 @@
 #define OP_ADD 4
 #define OP_AVGPOOL 5
 #define OP_SOFTMAX 6
+#define OP_MAXPOOL 7
+#define OP_MUL 8
 
 __attribute__((section(".params"), used)) volatile int32_t g_params[P_COUNT];
 
@@ -145,6 +149,22 @@ __attribute__((section(".text.run_layer"), used, noinline)) int32_t run_layer(vo
         arm_softmax_s8((const int8_t *)PTR(P_INPUT), g_params[P_SM_ROWS], g_params[P_SM_ROW_SIZE],
                        g_params[P_SM_MULT], g_params[P_SM_SHIFT], g_params[P_SM_DIFF_MIN],
                        (int8_t *)PTR(P_OUTPUT));
+        break;
+    case OP_MAXPOOL: {
+        cmsis_nn_pool_params pool = {{g_params[P_STRIDE_W], g_params[P_STRIDE_H]},
+                                     {g_params[P_PAD_W], g_params[P_PAD_H]}, act};
+        cmsis_nn_dims pool_filter = {1, g_params[P_KH], g_params[P_KW], 1};
+        status = arm_max_pool_s8(&ctx, &pool, &input_dims, (const q7_t *)PTR(P_INPUT), &pool_filter, &output_dims,
+                                 (q7_t *)PTR(P_OUTPUT));
+        break;
+    }
+    case OP_MUL:
+        /* TFLM's int8 Mul: input offsets are the negated zero points, one output multiplier and shift */
+        status = arm_elementwise_mul_s8((const int8_t *)PTR(P_INPUT), (const int8_t *)PTR(P_INPUT2),
+                                        g_params[P_IN1_OFFSET], g_params[P_IN2_OFFSET], (int8_t *)PTR(P_OUTPUT),
+                                        g_params[P_OUT_OFFSET], g_params[P_OUT_MULT], g_params[P_OUT_SHIFT],
+                                        g_params[P_ACT_MIN], g_params[P_ACT_MAX],
+                                        (uint32_t)(g_params[P_N] * g_params[P_IH] * g_params[P_IW] * g_params[P_IC]));
         break;
     default:
         status = -100;

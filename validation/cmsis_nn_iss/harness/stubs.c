@@ -23,34 +23,3 @@ int32_t arm_convolve_1_x_n_s8_get_buffer_size(const cmsis_nn_dims *input_dims, c
     return 0;
 }
 #endif
-
-#ifdef STUB_arm_depthwise_conv_s8
-arm_status arm_depthwise_conv_s8(const cmsis_nn_context *ctx, const cmsis_nn_dw_conv_params *dw_conv_params,
-                                 const cmsis_nn_per_channel_quant_params *quant_params,
-                                 const cmsis_nn_dims *input_dims, const q7_t *input_data,
-                                 const cmsis_nn_dims *filter_dims, const q7_t *filter_data,
-                                 const cmsis_nn_dims *bias_dims, const int32_t *bias_data,
-                                 const cmsis_nn_dims *output_dims, q7_t *output_data)
-{
-    TRAP();
-    return ARM_MATH_ARGUMENT_ERROR;
-}
-#endif
-
-#ifdef STUB_arm_depthwise_conv_s8_opt
-arm_status arm_depthwise_conv_s8_opt(const cmsis_nn_context *ctx, const cmsis_nn_dw_conv_params *dw_conv_params,
-                                     const cmsis_nn_per_channel_quant_params *quant_params,
-                                     const cmsis_nn_dims *input_dims, const q7_t *input_data,
-                                     const cmsis_nn_dims *filter_dims, const q7_t *filter_data,
-                                     const cmsis_nn_dims *bias_dims, const int32_t *bias_data,
-                                     const cmsis_nn_dims *output_dims, q7_t *output_data)
-{
-    TRAP();
-    return ARM_MATH_ARGUMENT_ERROR;
-}
-int32_t arm_depthwise_conv_s8_opt_get_buffer_size(const cmsis_nn_dims *input_dims, const cmsis_nn_dims *filter_dims)
-{
-    TRAP();
-    return 0;
-}
-#endif
