@@ -13,9 +13,12 @@ random shapes fill it to `--per-routine`. A shape is kept only if the call CMSIS
 make for it (`cmsis_routine`, which follows arm_convolve_wrapper_s8 V1.0.0 and
 arm_depthwise_conv_wrapper_s8 V1.0.3) is the routine being filled, so edgesim's dispatch is
 checked, not assumed, when run_iss.py reports the routine that ran. Shapes the wrapper sends to
-routines the harness only stubs (arm_convolve_1_x_n_s8, arm_depthwise_conv_s8_opt,
-arm_depthwise_conv_s8) are left out and counted. Each layer's edgesim instruction count is capped
-(`--max-instructions`) so the whole set runs in a few minutes in the emulator.
+the routine the harness only stubs (arm_convolve_1_x_n_s8) are left out and counted; shapes whose
+CMSIS-NN call is not the routine edgesim charges (a dispatch mismatch) are never kept but listed,
+and those CMSIS-NN itself runs go to --mismatches for run_iss.py. Each layer's edgesim
+instruction count is capped (`--max-instructions`) so the whole set runs in a few minutes in the
+emulator. The last four routines were added after the first seven; their families come after them
+so the first 280 records (seeds and indices) stay as they were.
 
     python validation/cmsis_nn_iss/synthetic.py [--seed 0] [--out synthetic_layers.json]
 """
