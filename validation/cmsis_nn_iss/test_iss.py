@@ -16,6 +16,9 @@ capstone = pytest.importorskip("capstone")
 pytest.importorskip("unicorn")
 pytest.importorskip("elftools")
 
+import numpy as np  # noqa: E402
+
+import reference as ref  # noqa: E402
 from iss import Machine, Timing, decode_block  # noqa: E402
 
 AS = shutil.which("arm-none-eabi-as")
@@ -139,3 +142,52 @@ def test_pipelining_survives_a_block_split_at_a_page_boundary(tmp_path: Path) ->
     assert r.instructions == 513
     assert len(m._exec) >= 2  # the split this test is about happened
     assert r.cycles == 1 + 509 + 2 + 1 + 1 + 2
+
+
+# --- reference.py: the added kernels against plain loops over the same integer arithmetic --------------------
+
+def _requant_scalar(acc: int, mult: int, shift: int) -> int:
+    """arm_nn_requantize for one value: doubling high multiply, then a rounding right shift."""
+    return int(ref.requantize(np.array([acc], np.int64), np.int64(mult), np.int64(shift))[0])
+
+
+def test_reference_depthwise_with_a_channel_multiplier_matches_a_plain_loop() -> None:
+    rng = np.random.default_rng(1)
+    c, m, kh, kw, stride, pad = 3, 2, 3, 2, (2, 1), (1, 0)
+    x = rng.integers(-128, 128, (1, 5, 4, c), dtype=np.int8)
+    w = rng.integers(-127, 128, (1, kh, kw, c * m), dtype=np.int8)
+    bias = rng.integers(-4096, 4096, c * m).astype(np.int64)
+    mult = rng.integers(1 << 30, (1 << 31) - 1, c * m).astype(np.int64)
+    shift = rng.integers(-9, -4, c * m).astype(np.int64)
+    oh, ow = 3, 3
+    got = ref.conv(x, w, bias, mult, shift, stride, pad, 128, -3, (-128, 127), (oh, ow), depthwise=True, ch_mult=m)
+    for y in range(oh):
+        for xo in range(ow):
+            for o in range(c * m):
+                acc = int(bias[o])
+                for i in range(kh):
+                    for j in range(kw):
+                        yy, xx = y * stride[0] - pad[0] + i, xo * stride[1] - pad[1] + j
+                        if 0 <= yy < 5 and 0 <= xx < 4:
+                            acc += (int(x[0, yy, xx, o // m]) + 128) * int(w[0, i, j, o])
+                want = min(max(_requant_scalar(acc, int(mult[o]), int(shift[o])) - 3, -128), 127)
+                assert got[0, y, xo, o] == want
+
+
+def test_reference_max_pool_ignores_padding_and_clamps() -> None:
+    x = np.array([[-100, -90], [-80, 20]], np.int8).reshape(1, 2, 2, 1)
+    got = ref.maxpool(x, (3, 3), (1, 1), (1, 1), (-85, 10), (2, 2)).reshape(2, 2)
+    # every window holds (1, 1) = 20 -> clamped to 10; padding never wins even over -100
+    assert got.tolist() == [[10, 10], [10, 10]]
+    got = ref.maxpool(x[:, :1, :1], (2, 2), (1, 1), (0, 0), (-128, 127), (1, 1))
+    assert int(got[0, 0, 0, 0]) == -100
+
+
+def test_reference_mul_matches_a_plain_loop() -> None:
+    rng = np.random.default_rng(2)
+    a, b = rng.integers(-128, 128, 64, dtype=np.int8), rng.integers(-128, 128, 64, dtype=np.int8)
+    mult, shift = 1_500_000_000, -8
+    got = ref.mul(a, b, 128, 128, 5, mult, shift, (-128, 127))
+    for i in range(64):
+        want = _requant_scalar((int(a[i]) + 128) * (int(b[i]) + 128), mult, shift) + 5
+        assert got[i] == min(max(want, -128), 127)
