@@ -45,7 +45,7 @@ def main() -> None:
             table = fit(sub)
             sub["predicted"] = predict(sub, table)
             e = errors(sub, "routine").iloc[0]
-            print(f"  {name:28} {len(sub):3d} layers  mac {table[routine]['mac']:7.4f}  req {table[routine]['req']:8.4f}"
+            print(f"  {name:28} {len(sub):3d} layers  loop_body {table[routine]['loop_body']:7.4f}  epilogue_cycles {table[routine]['epilogue_cycles']:8.4f}"
                   f"  median {e['median_abs_pct_error']:5.1f}%  max {e['max_abs_pct_error']:6.1f}%"
                   f"  total {e['total_pct_error']:+6.1f}%")
 
