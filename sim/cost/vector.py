@@ -251,11 +251,14 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
     if t == "DEPTHWISE_CONV_2D":
         cin = graph.ifm(op).shape[-1] if graph.ifm(op).shape else lp.K
         mult = max(lp.K // max(int(cin), 1), 1)
-        if ref:
+        # TFLM's cmsis-nn depthwise_conv.cc runs dilated layers on its reference kernel;
+        # arm_depthwise_conv_wrapper_s8 takes the 3x3 (DSP only, padding <= 1) and _opt
+        # kernels for multiplier 1 at batch 1 only, everything else on arm_depthwise_conv_s8
+        if ref or not unit_dilation:
             path = vk.REFERENCE
-        elif not helium and mult == 1 and lp.KH == 3 and lp.KW == 3 and unit_dilation:
-            path = vk.FAST_3X3          # arm_depthwise_conv_wrapper_s8: DSP only, padding <= 1
-        elif mult == 1:
+        elif not helium and mult == 1 and lp.N == 1 and lp.KH == 3 and lp.KW == 3:
+            path = vk.FAST_3X3
+        elif mult == 1 and lp.N == 1:
             path = vk.OPT
         else:
             path = vk.GENERIC
@@ -303,9 +306,10 @@ def op_work(graph: Graph, op: Op, hw: Hardware, profile: Profile, *, arena_bytes
     family = "reference" if core.core in NO_DSP_CORES else profile.family
     counts, routine, scratch, slice_bytes = _lower(graph, op, family, helium)
     cpi = np.array(CORE_CPI.get(core.core, DEFAULT_CPI))
-    if profile.code == "gcc-cmsis-nn" and family == "cmsis-nn" and not helium:
-        # the ISS measured GCC's DSP-extension code; Helium and the scalar paths keep the counts.
-        # SRAM wait states below stay per counted activation load.
+    if profile.code == "gcc-cmsis-nn" and family == "cmsis-nn" and not helium and routine.startswith("arm_"):
+        # the ISS measured GCC's code for CMSIS-NN's DSP-extension routines; Helium, the TFLM
+        # reference loops and copies keep their counts. SRAM wait states below stay per
+        # counted activation load.
         table = code_expansion()
         cpi = cpi * table.get(routine, table["default"])
     act_mem = arena_memory(hw, arena_bytes)

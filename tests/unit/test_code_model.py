@@ -87,3 +87,34 @@ def test_the_stacks_that_run_cmsis_nn_compiled_by_gcc_use_its_code_model() -> No
     profiles = load_profiles()
     assert {n for n, p in profiles.items() if p.code == "gcc-cmsis-nn" and "@" not in n} == {"cmsis-nn", "microtvm"}
     assert CODE_MODEL_FILE.exists()
+
+
+def _depthwise(batch: int = 1, dilation: int = 1, multiplier: int = 1) -> Graph:
+    b = GraphBuilder("dw", (batch, 12, 12, 8))
+    g = b.build(b.dwconv(b.input, 3, multiplier=multiplier))
+    op = g.ops[0]
+    dilated = dataclasses.replace(op, attrs={**op.attrs, "dilation_h": dilation, "dilation_w": dilation})
+    return Graph(g.name, [dilated], g.tensors)
+
+
+@pytest.mark.parametrize(("batch", "dilation", "multiplier", "routine"), [
+    (1, 1, 1, "arm_depthwise_conv_3x3_s8"),
+    (2, 1, 1, "arm_depthwise_conv_s8"),       # the wrapper takes its fast kernels at batch 1 only
+    (1, 1, 2, "arm_depthwise_conv_s8"),
+    (1, 2, 1, "reference depthwise conv"),    # TFLM runs dilated depthwise layers on its reference kernel
+])
+def test_depthwise_dispatch_follows_cmsis_nn_and_tflm(batch: int, dilation: int, multiplier: int,
+                                                      routine: str) -> None:
+    g = _depthwise(batch, dilation, multiplier)
+    profile = profile_named("cmsis-nn")
+    assert profile is not None
+    assert op_work(g, g.ops[0], load_hardware("stm32l4r5"), profile).routine == routine
+
+
+def test_the_code_model_leaves_routines_the_run_did_not_measure_at_their_counts() -> None:
+    g = _depthwise(dilation=2)
+    base = profile_named("cmsis-nn")
+    assert base is not None
+    m4 = load_hardware("stm32l4r5")
+    gcc, counted = dataclasses.replace(base, code="gcc-cmsis-nn"), dataclasses.replace(base, code="counted")
+    assert op_work(g, g.ops[0], m4, gcc).core_cycles == op_work(g, g.ops[0], m4, counted).core_cycles
