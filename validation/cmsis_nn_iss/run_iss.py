@@ -88,7 +88,7 @@ def build(cmsis: Path, opt: str, work: Path) -> tuple[Path, list[str]]:
     sources = [cmsis / s for s in SOURCES] + [cmsis / p for n, p in OPTIONAL.items() if n not in stubs]
     work.mkdir(parents=True, exist_ok=True)
     # the arm_math.h shim comes last, so a full CMSIS_5 tree's own CMSIS-DSP arm_math.h wins
-    cflags = [*CPU_FLAGS, opt, "-ffunction-sections", "-fdata-sections",
+    cflags = [*CPU_FLAGS, *opt.split(), "-ffunction-sections", "-fdata-sections",
               *[a for inc in INCLUDES for a in ("-I", str(cmsis / inc))], "-I", str(HARNESS / "shim")]
     objs = []
     for src in [*sources, HARNESS / "harness.c"]:
@@ -295,7 +295,7 @@ def main() -> None:
     ap.add_argument("--cmsis-nn", type=Path, required=True, help="CMSIS_5 root (has CMSIS/NN, CMSIS/Core)")
     ap.add_argument("--layers", type=Path, default=HERE / "layers.json")
     ap.add_argument("--out", type=Path, default=HERE / "iss_cycles.csv")
-    ap.add_argument("--opt", default="-O2", help="optimisation flag (TFLM's Makefile: -O2; CMSIS-NN suggests -Ofast)")
+    ap.add_argument("--opt", default="-O2", help="optimisation flags, space-separated (TFLM's Makefile: -O2; CMSIS-NN suggests -Ofast)")
     ap.add_argument("--only", default="", help="MODEL or MODEL:INDEX to run a subset")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--refill-cycles", type=int, default=Timing.refill_cycles, help="P, taken-branch refill")
@@ -303,7 +303,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t0 = time.perf_counter()
-    work = HERE / "_work" / args.opt.lstrip("-")
+    work = HERE / "_work" / args.opt.replace(" ", "").lstrip("-")
     elf, stubs = build(args.cmsis_nn.resolve(), args.opt, work)
     compiler = compiler_version()
     print(f"built {elf} ({compiler}, {args.opt}); trap stubs: {', '.join(stubs) or 'none'}")
