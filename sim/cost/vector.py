@@ -32,7 +32,7 @@ from sim.cost.energy import access_energy, static_energy
 from sim.cost.layer import LayerCost, TileStream, Traffic
 from sim.errors import SimError
 from sim.graph.ir import VIEW_OPS, Graph, Op
-from sim.graph.loops import DATA_MOVEMENT_OPS, ELEMENTWISE_OPS, loops_of, macs_of
+from sim.graph.loops import DATA_MOVEMENT_OPS, ELEMENTWISE_OPS, Loops, loops_of, macs_of
 from sim.mapping.arena import persistent_bytes_estimate, plan_arena
 from sim.mapping.placement import arena_memory, is_mcu, weight_memory
 from sim.spec.model import Hardware, VectorUnit
@@ -223,6 +223,21 @@ def _core(hw: Hardware) -> VectorUnit:
     return unit
 
 
+def _same_pad(out_size: int, stride: int, kernel: int, in_size: int) -> int:
+    """Leading (top/left) padding of TFLite SAME padding, as TFLM's ComputePaddingHeightWidth
+    resolves it at dilation 1; the odd extra row/column goes to the bottom/right."""
+    return max(((out_size - 1) * stride + kernel - in_size) // 2, 0)
+
+
+def _in_bounds_taps(op: Op, lp: Loops) -> int:
+    """(output pixel, tap) pairs of the layer whose tap falls inside the input (dilation 1)."""
+    same = op.attrs.get("padding") == "SAME"
+    pad_top = _same_pad(lp.OH, lp.stride_h, lp.KH, lp.IH) if same else 0
+    pad_left = _same_pad(lp.OW, lp.stride_w, lp.KW, lp.IW) if same else 0
+    return lp.N * vk.window_taps(lp.IH, lp.OH, lp.KH, lp.stride_h, pad_top) * \
+        vk.window_taps(lp.IW, lp.OW, lp.KW, lp.stride_w, pad_left)
+
+
 def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, str, int, int]:
     """(counts, routine name, scratch bytes, weight bytes re-read per pass) for one operator."""
     ref = family == "reference"
@@ -265,7 +280,9 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
         # arm_depthwise_conv_s8_opt_get_buffer_size: one q15 window (DSP), 4 int8 windows (MVE)
         window = lp.KH * lp.KW * lp.K
         scratch = 0 if path in (vk.FAST_3X3, vk.REFERENCE, vk.GENERIC) else (4 if helium else 2) * window
-        return (vk.depthwise_counts(pixels, lp.K, lp.KH, lp.KW, path, helium),
+        # arm_depthwise_conv_s8 visits the in-bounds taps only; the other paths take every tap
+        in_taps = _in_bounds_taps(op, lp) if path == vk.GENERIC else pixels * lp.KH * lp.KW
+        return (vk.depthwise_counts(pixels, lp.K, lp.KH, lp.KW, in_taps, path, helium),
                 PATH_NAMES.get((t, path), "reference depthwise conv"), scratch, window)
     if t == "FULLY_CONNECTED":
         path = vk.REFERENCE if ref else vk.GENERIC
@@ -278,7 +295,9 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
         scratch = 0 if ref or is_max else 4 * lp.K
         name = ("reference max pool" if is_max else "reference average pool") if ref else \
             ("arm_max_pool_s8" if is_max else "arm_avgpool_s8")
-        return vk.pool_counts(pixels, lp.K, lp.KH, lp.KW, is_max, path, helium), name, scratch, 0
+        # arm_avgpool_s8 / arm_max_pool_s8 clamp the window to the input; MEAN has no window
+        in_taps = pixels * lp.KH * lp.KW if t == "MEAN" else _in_bounds_taps(op, lp)
+        return vk.pool_counts(pixels, lp.K, lp.KH, lp.KW, in_taps, is_max, path, helium), name, scratch, 0
     if t in ("SOFTMAX", "LOG_SOFTMAX"):
         ofm = graph.ofm(op)
         n = int(ofm.shape[-1]) if ofm.shape else 1

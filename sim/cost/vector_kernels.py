@@ -133,6 +133,19 @@ def _outputs(c: np.ndarray, n: int, alu_per_output: int, stores_per_output: int)
 
 
 @njit(cache=True)
+def window_taps(in_size: int, out_size: int, kernel: int, stride: int, pad: int) -> int:
+    """In-bounds kernel positions summed over the outputs of one axis: CMSIS-NN's pools and
+    arm_depthwise_conv_s8 clamp each window to the input (ker_y_start = MAX(0, -base_idx_y),
+    ker_y_end = MIN(kernel_y, input_y - base_idx_y)), so taps in the padding issue nothing.
+    The in-bounds (output pixel, tap) pairs of a layer are batch x this for rows x for cols."""
+    total = 0
+    for o in range(out_size):
+        base = o * stride - pad
+        total += max(min(kernel, in_size - base) - max(0, -base), 0)
+    return total
+
+
+@njit(cache=True)
 def conv_counts(p: int, k: int, ch: int, kh: int, kw: int, path: int, helium: int) -> np.ndarray:
     """CONV_2D over p output pixels, k output channels, ch input channels, kh x kw taps."""
     c = np.zeros(N_COUNTS, np.int64)
@@ -177,11 +190,13 @@ def conv_counts(p: int, k: int, ch: int, kh: int, kw: int, path: int, helium: in
 
 
 @njit(cache=True)
-def depthwise_counts(p: int, k: int, kh: int, kw: int, path: int, helium: int) -> np.ndarray:
-    """DEPTHWISE_CONV_2D over p output pixels and k output channels with kh x kw taps."""
+def depthwise_counts(p: int, k: int, kh: int, kw: int, in_taps: int, path: int, helium: int) -> np.ndarray:
+    """DEPTHWISE_CONV_2D over p output pixels and k output channels with kh x kw taps, of which
+    in_taps (output pixel, tap) pairs fall inside the input (`window_taps`): arm_depthwise_conv_s8
+    (GENERIC, DSP) visits only those; the other paths compute every tap of the window."""
     c = np.zeros(N_COUNTS, np.int64)
     taps = kh * kw
-    macs = p * k * taps
+    macs = k * in_taps if path == GENERIC and not helium else p * k * taps
     c[W_BYTES] += macs
     c[ACT_BYTES] += macs
     if path == REFERENCE:
@@ -309,35 +324,41 @@ def elementwise_counts(n: int, inputs: int, kind: int, path: int, helium: int) -
 
 
 @njit(cache=True)
-def pool_counts(p: int, k: int, kh: int, kw: int, is_max: int, path: int, helium: int) -> np.ndarray:
-    """AVERAGE_POOL_2D / MAX_POOL_2D over p output pixels of k channels, kh x kw windows."""
+def pool_counts(p: int, k: int, kh: int, kw: int, in_taps: int, is_max: int, path: int,
+                helium: int) -> np.ndarray:
+    """AVERAGE_POOL_2D / MAX_POOL_2D over p output pixels of k channels, kh x kw windows, of
+    which in_taps (output pixel, tap) pairs fall inside the input (`window_taps`): arm_avgpool_s8
+    and arm_max_pool_s8 (DSP and MVE) visit only those, TFLM's reference loops test every tap."""
     c = np.zeros(N_COUNTS, np.int64)
     taps = kh * kw
-    c[ACT_BYTES] += p * k * taps
     c[OUT_BYTES] += p * k
     if path == REFERENCE:
+        c[ACT_BYTES] += p * k * taps
         c[LD_ACT] += p * k * taps
         c[ALU] += p * k * taps * 5 + p * k * 8
         c[LOOP] += p * k * taps
         c[ST] += p * k
         return c
+    c[ACT_BYTES] += k * in_taps
     lanes = 16 if helium else 4
-    blocks = p * ((k + lanes - 1) // lanes)
+    groups = (k + lanes - 1) // lanes
+    blocks = p * groups
+    visits = groups * in_taps          # (lane block, in-bounds tap) pairs
     if helium:
-        c[LD_ACT] += blocks * taps
-        c[ALU] += blocks * taps + blocks * 4
-        c[LOOP] += blocks * taps
+        c[LD_ACT] += visits
+        c[ALU] += visits + blocks * 4
+        c[LOOP] += visits
         c[ST] += blocks
         return c
     if is_max:
-        c[LD_ACT] += blocks * taps * 2
-        c[ALU] += blocks * taps * 2
-        c[ST] += blocks * taps
+        c[LD_ACT] += visits * 2
+        c[ALU] += visits * 2
+        c[ST] += visits
     else:
-        c[LD_ACT] += blocks * taps * 3
-        c[ALU] += blocks * taps * 4 + p * k * 6
-        c[ST] += blocks * taps * 2 + p * k
-    c[LOOP] += blocks * taps
+        c[LD_ACT] += visits * 3
+        c[ALU] += visits * 4 + p * k * 6
+        c[ST] += visits * 2 + p * k
+    c[LOOP] += visits
     return c
 
 

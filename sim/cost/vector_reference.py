@@ -70,6 +70,11 @@ def _matmul_nt_t(t: Tally, p: int, k: int, r: int) -> None:
     t.add(odd_chan, ld_w=1)
 
 
+def window_taps(in_size: int, out_size: int, kernel: int, stride: int, pad: int) -> int:
+    """Count, output by output, the kernel positions that land inside [0, in_size)."""
+    return sum(1 for o in range(out_size) for j in range(kernel) if 0 <= o * stride - pad + j < in_size)
+
+
 def conv_counts(p: int, k: int, ch: int, kh: int, kw: int, path: int, helium: int) -> np.ndarray:
     t = Tally()
     r = kh * kw * ch
@@ -98,9 +103,14 @@ def conv_counts(p: int, k: int, ch: int, kh: int, kw: int, path: int, helium: in
     return t.array()
 
 
-def depthwise_counts(p: int, k: int, kh: int, kw: int, path: int, helium: int) -> np.ndarray:
+def depthwise_counts(p: int, k: int, kh: int, kw: int, in_taps: int, path: int, helium: int) -> np.ndarray:
     t = Tally()
     taps = kh * kw
+    if path == vk.GENERIC and not helium:
+        # arm_depthwise_conv_s8: per output channel, only the window's in-bounds taps
+        t.add(k * in_taps, mac=1, ld_act=1, ld_w=1, alu=4, loop=1, w_bytes=1, act_bytes=1)
+        _outputs(t, p * k, 3)
+        return t.array()
     t.add(p * k * taps, w_bytes=1, act_bytes=1)
     if path == vk.REFERENCE:
         t.add(p * k * taps, mac=1, ld_act=1, ld_w=1, alu=7 + 4, loop=1)
@@ -120,12 +130,10 @@ def depthwise_counts(p: int, k: int, kh: int, kw: int, path: int, helium: int) -
         t.add(p * taps * quads, mac=4, ld_act=1, ld_w=1, alu=4)
         t.add(p * taps * rest, mac=1, ld_act=1, ld_w=1, alu=1)
         t.add(p, loop=(quads + rest) * (1 + kh), alu=4 * (quads + rest), ld_w=4 * quads + rest)
-    elif path == vk.OPT:
+    else:
         _im2col_q15(t, p, taps * k)
         t.add(p * taps * quads, mac=4, ld_act=2, ld_w=1, alu=2, loop=1)
         t.add(p * taps * rest, mac=1, ld_act=1, ld_w=1, loop=1)
-    else:
-        t.add(p * k * taps, mac=1, ld_act=1, ld_w=1, alu=4, loop=1)
     _outputs(t, p * k, 3)
     return t.array()
 
@@ -174,24 +182,26 @@ def elementwise_counts(n: int, inputs: int, kind: int, path: int, helium: int) -
     return t.array()
 
 
-def pool_counts(p: int, k: int, kh: int, kw: int, is_max: int, path: int, helium: int) -> np.ndarray:
-    t = Tally()
-    taps = kh * kw
-    t.add(p * k, act_bytes=taps, out_bytes=1)
+def pool_counts(p: int, k: int, kh: int, kw: int, in_taps: int, is_max: int, path: int,
+                helium: int) -> np.ndarray:
+    t = Tally(out_bytes=p * k)
     if path == vk.REFERENCE:
-        t.add(p * k * taps, ld_act=1, alu=5, loop=1)
+        # TFLM's loops test every tap of the window for bounds
+        t.add(p * k * kh * kw, ld_act=1, alu=5, loop=1, act_bytes=1)
         t.add(p * k, alu=8, st=1)
         return t.array()
+    # CMSIS-NN clamps each window to the input: only in-bounds taps are visited
+    t.add(k * in_taps, act_bytes=1)
     lanes = 16 if helium else 4
-    blocks = p * -(-k // lanes)
+    groups = -(-k // lanes)
     if helium:
-        t.add(blocks * taps, ld_act=1, alu=1, loop=1)
-        t.add(blocks, alu=4, st=1)
+        t.add(groups * in_taps, ld_act=1, alu=1, loop=1)
+        t.add(p * groups, alu=4, st=1)
         return t.array()
     if is_max:
-        t.add(blocks * taps, ld_act=2, alu=2, st=1, loop=1)
+        t.add(groups * in_taps, ld_act=2, alu=2, st=1, loop=1)
     else:
-        t.add(blocks * taps, ld_act=3, alu=4, st=2, loop=1)
+        t.add(groups * in_taps, ld_act=3, alu=4, st=2, loop=1)
         t.add(p * k, alu=6, st=1)
     return t.array()
 

@@ -20,10 +20,34 @@ def test_conv_counts(p, k, ch, kh, kw, path, hel) -> None:
                                   ref.conv_counts(p, k, ch, kh, kw, path, hel))
 
 
-@given(dim, dim, small, small, st.sampled_from([vk.GENERIC, vk.FAST_3X3, vk.OPT, vk.REFERENCE]), helium)
-def test_depthwise_counts(p, k, kh, kw, path, hel) -> None:
-    np.testing.assert_array_equal(vk.depthwise_counts(p, k, kh, kw, path, hel),
-                                  ref.depthwise_counts(p, k, kh, kw, path, hel))
+@st.composite
+def window(draw: st.DrawFn) -> tuple[int, int, int, int]:
+    """(output pixels, kh, kw, in-bounds taps) of a SAME- or VALID-padded layer, TFLite's shapes."""
+    n = draw(st.integers(1, 3))
+    counts, kernel, outs = [], [], []
+    for _ in range(2):
+        size, k, stride = draw(st.integers(1, 20)), draw(small), draw(st.integers(1, 3))
+        if draw(st.booleans()) or k > size:          # SAME (VALID needs the window inside the input)
+            out = -(-size // stride)
+            pad = max(((out - 1) * stride + k - size) // 2, 0)
+        else:
+            out, pad = (size - k) // stride + 1, 0
+        counts.append(ref.window_taps(size, out, k, stride, pad))
+        kernel.append(k)
+        outs.append(out)
+    return n * outs[0] * outs[1], kernel[0], kernel[1], n * counts[0] * counts[1]
+
+
+@given(st.integers(1, 40), st.integers(1, 40), small, st.integers(1, 4), st.integers(0, 8))
+def test_window_taps(size, out, k, stride, pad) -> None:
+    assert vk.window_taps(size, out, k, stride, pad) == ref.window_taps(size, out, k, stride, pad)
+
+
+@given(window(), dim, st.sampled_from([vk.GENERIC, vk.FAST_3X3, vk.OPT, vk.REFERENCE]), helium)
+def test_depthwise_counts(win, k, path, hel) -> None:
+    p, kh, kw, in_taps = win
+    np.testing.assert_array_equal(vk.depthwise_counts(p, k, kh, kw, in_taps, path, hel),
+                                  ref.depthwise_counts(p, k, kh, kw, in_taps, path, hel))
 
 
 @given(small, dim, dim, st.sampled_from([vk.GENERIC, vk.REFERENCE]), helium)
@@ -38,10 +62,11 @@ def test_elementwise_counts(n, inputs, kind, path, hel) -> None:
                                   ref.elementwise_counts(n, inputs, kind, path, hel))
 
 
-@given(dim, dim, small, small, st.integers(0, 1), st.sampled_from([vk.GENERIC, vk.REFERENCE]), helium)
-def test_pool_counts(p, k, kh, kw, is_max, path, hel) -> None:
-    np.testing.assert_array_equal(vk.pool_counts(p, k, kh, kw, is_max, path, hel),
-                                  ref.pool_counts(p, k, kh, kw, is_max, path, hel))
+@given(window(), dim, st.integers(0, 1), st.sampled_from([vk.GENERIC, vk.REFERENCE]), helium)
+def test_pool_counts(win, k, is_max, path, hel) -> None:
+    p, kh, kw, in_taps = win
+    np.testing.assert_array_equal(vk.pool_counts(p, k, kh, kw, in_taps, is_max, path, hel),
+                                  ref.pool_counts(p, k, kh, kw, in_taps, is_max, path, hel))
 
 
 @given(small, dim, st.sampled_from([vk.GENERIC, vk.REFERENCE]), helium)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.api import simulate
+from sim.api import load_hardware, simulate
 from sim.cost import vector_kernels as vk
-from sim.cost.vector import CORE_CPI, load_profiles, power_validation, profile_named
+from sim.cost.vector import CORE_CPI, load_profiles, op_work, power_validation, profile_named, profile_of
 from sim.errors import SimError
 from sim.spec.model import VECTOR_KERNELS
 from workloads.builder import GraphBuilder
@@ -27,9 +27,45 @@ def test_1x1_fast_path_is_cheaper_per_mac_than_the_generic_im2col_path() -> None
 
 
 def test_depthwise_3x3_fast_path_is_cheaper_than_the_generic_kernel() -> None:
-    fast = _cycles(vk.depthwise_counts(576, 32, 3, 3, vk.FAST_3X3, 0))
-    generic = _cycles(vk.depthwise_counts(576, 32, 3, 3, vk.GENERIC, 0))
+    # 24x24 map, SAME padding: 70 in-bounds kernel positions per axis
+    in_taps = vk.window_taps(24, 24, 3, 1, 1) ** 2
+    fast = _cycles(vk.depthwise_counts(576, 32, 3, 3, 576 * 9, vk.FAST_3X3, 0))
+    generic = _cycles(vk.depthwise_counts(576, 32, 3, 3, in_taps, vk.GENERIC, 0))
     assert fast < generic
+
+
+def _pool_and_depthwise(padding: str, size: int, kernel: int) -> list[np.ndarray]:
+    """Counts of a max pool, an average pool and an arm_depthwise_conv_s8 layer (multiplier 2)."""
+    b = GraphBuilder("w", (1, size, size, 8))
+    x = b.maxpool(b.input, kernel=kernel, stride=1, padding=padding)
+    x = b.avgpool(x, kernel=kernel, stride=1, padding=padding)
+    x = b.dwconv(x, kernel=kernel, padding=padding, multiplier=2)
+    g = b.build(x)
+    hw = load_hardware("stm32l4r5")
+    works = [op_work(g, op, hw, profile_of(hw, "cmsis-nn")) for op in g.ops]
+    assert [w.routine for w in works] == ["arm_max_pool_s8", "arm_avgpool_s8", "arm_depthwise_conv_s8"]
+    return [w.counts for w in works]
+
+
+def test_valid_windows_charge_the_whole_window() -> None:
+    """VALID windows lie inside the input: every tap is visited, as before in-bounds counting."""
+    counts = _pool_and_depthwise("VALID", 9, 3)             # outputs 7x7, 5x5, 3x3
+    np.testing.assert_array_equal(counts[0], vk.pool_counts(49, 8, 3, 3, 49 * 9, 1, vk.GENERIC, 0))
+    np.testing.assert_array_equal(counts[1], vk.pool_counts(25, 8, 3, 3, 25 * 9, 0, vk.GENERIC, 0))
+    np.testing.assert_array_equal(counts[2], vk.depthwise_counts(9, 16, 3, 3, 9 * 9, vk.GENERIC, 0))
+
+
+def test_same_windows_larger_than_the_input_charge_only_in_bounds_taps() -> None:
+    """A 7x7 window on a 3x3 SAME-padded input covers at most the 9 input pixels per output."""
+    counts = _pool_and_depthwise("SAME", 3, 7)
+    whole = [vk.pool_counts(9, 8, 7, 7, 9 * 49, 1, vk.GENERIC, 0),
+             vk.pool_counts(9, 8, 7, 7, 9 * 49, 0, vk.GENERIC, 0),
+             vk.depthwise_counts(9, 16, 7, 7, 9 * 49, vk.GENERIC, 0)]
+    for got, full in zip(counts, whole, strict=True):
+        assert got[vk.ACT_BYTES] < full[vk.ACT_BYTES]
+        assert got[vk.LOOP] < full[vk.LOOP]
+    assert counts[0][vk.ACT_BYTES] == 9 * 9 * 8                  # every output sees the whole 3x3 input
+    assert counts[2][vk.MAC] == 9 * 9 * 16 < 9 * 49 * 16
 
 
 def test_reference_kernels_are_slower_than_cmsis_nn() -> None:

@@ -49,7 +49,8 @@ def _dw_opt(lower: Callable, graph, op, family: str, helium: int):
         return lower(graph, op, family, helium)
     lp = loops_of(graph, op)
     window = lp.KH * lp.KW * lp.K
-    counts = vk.depthwise_counts(lp.N * lp.OH * lp.OW, lp.K, lp.KH, lp.KW, vk.OPT, helium)
+    counts = vk.depthwise_counts(lp.N * lp.OH * lp.OW, lp.K, lp.KH, lp.KW, lp.N * lp.OH * lp.OW * lp.KH * lp.KW,
+                                  vk.OPT, helium)
     return counts, "arm_depthwise_conv_s8_opt", 2 * window, window
 
 
