@@ -408,9 +408,11 @@ def _client(scheduler: str | None, workers: int | None) -> Any:
     if not log.isEnabledFor(logging.INFO):  # Dask's own INFO chatter only with -v
         logging.getLogger("distributed").setLevel(logging.WARNING)
     n = workers or os.cpu_count() or 1
-    # one single-threaded process per core: parallel Numba kernels inside would oversubscribe the cores
+    # one single-threaded process per core: parallel Numba kernels inside would oversubscribe the cores.
+    # Worker logs stay quiet: a task's error reaches us through its future, and at shutdown a
+    # worker's last heartbeat can race the closing scheduler and log a CommClosedError traceback
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                           silence_logs=logging.ERROR, env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+                           silence_logs=logging.CRITICAL, env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
     return Client(cluster), cluster
 
 
