@@ -75,6 +75,7 @@ PATH_NAMES = {
     ("FULLY_CONNECTED", vk.GENERIC): "arm_fully_connected_s8",
 }
 IM2COL_ROUTINE = "arm_convolve_s8"
+MULT_4 = " (mult_4)"   # arm_depthwise_conv_s8's depthwise_conv_s8_mult_4 path (multiplier % 4 == 0, batch 1)
 MAC_OPS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"})
 
 
@@ -282,8 +283,10 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
         scratch = 0 if path in (vk.FAST_3X3, vk.REFERENCE, vk.GENERIC) else (4 if helium else 2) * window
         # arm_depthwise_conv_s8 visits the in-bounds taps only; the other paths take every tap
         in_taps = _in_bounds_taps(op, lp) if path == vk.GENERIC else pixels * lp.KH * lp.KW
-        return (vk.depthwise_counts(pixels, lp.K, lp.KH, lp.KW, in_taps, path, helium),
-                PATH_NAMES.get((t, path), "reference depthwise conv"), scratch, window)
+        name = PATH_NAMES.get((t, path), "reference depthwise conv")
+        if path == vk.GENERIC and not helium and mult % 4 == 0 and lp.N == 1:
+            name += MULT_4    # the routine's own path for multipliers of 4, four output channels a pass
+        return vk.depthwise_counts(pixels, lp.K, lp.KH, lp.KW, in_taps, path, helium), name, scratch, window
     if t == "FULLY_CONNECTED":
         path = vk.REFERENCE if ref else vk.GENERIC
         return (vk.fc_counts(lp.N, lp.K, lp.C, path, helium), PATH_NAMES.get((t, path), "reference fc"), 0,

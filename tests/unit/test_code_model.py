@@ -101,6 +101,8 @@ def _depthwise(batch: int = 1, dilation: int = 1, multiplier: int = 1) -> Graph:
     (1, 1, 1, "arm_depthwise_conv_3x3_s8"),
     (2, 1, 1, "arm_depthwise_conv_s8"),       # the wrapper takes its fast kernels at batch 1 only
     (1, 1, 2, "arm_depthwise_conv_s8"),
+    (1, 1, 4, "arm_depthwise_conv_s8 (mult_4)"),   # its own path for multipliers of 4 at batch 1
+    (2, 1, 4, "arm_depthwise_conv_s8"),
     (1, 2, 1, "reference depthwise conv"),    # TFLM runs dilated depthwise layers on its reference kernel
 ])
 def test_depthwise_dispatch_follows_cmsis_nn_and_tflm(batch: int, dilation: int, multiplier: int,

@@ -67,7 +67,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "REPORT.md")
     args = ap.parse_args()
     df = joined(args.layers, args.iss)
-    mismatch = df[df["routine"] != df["routine_ran"]]
+    mismatch = df[df["routine"].str.split(" (", regex=False).str[0] != df["routine_ran"]]
     per_routine = table(df, ["routine"])
     per_model = table(df, ["model"])
     lines = [

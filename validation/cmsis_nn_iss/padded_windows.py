@@ -1,12 +1,11 @@
-"""Fits of arm_max_pool_s8 and arm_depthwise_conv_s8 alone, split by how much of their windows
-lies in padding and, for arm_depthwise_conv_s8, by code path.
+"""Fits of arm_max_pool_s8 and of arm_depthwise_conv_s8's two paths alone, split by how much of
+their windows lies in padding.
 
 edgesim counts only the in-bounds taps of each window for these routines (and arm_avgpool_s8),
 as CMSIS-NN clamps every window to the input. This refits (fit_code_model's fit, nothing
-written, no routine skipped) the two routines on all their synthetic layers, on those whose
-windows lie partly in padding and on those wholly inside the input, and arm_depthwise_conv_s8
-per code path (multiplier a multiple of 4: depthwise_conv_s8_mult_4), and prints the training
-errors. A row that fits the padded and unpadded layers alike counts the padding right.
+written) each routine on all its synthetic layers, on those whose windows lie partly in padding
+and on those wholly inside the input, and prints the training errors. A row that fits the padded
+and unpadded layers alike counts the padding right.
 
     python validation/cmsis_nn_iss/padded_windows.py
 """
@@ -17,7 +16,7 @@ import pandas as pd
 
 from fit_code_model import HERE, errors, fit, load, predict
 
-ROUTINES = ("arm_max_pool_s8", "arm_depthwise_conv_s8")
+ROUTINES = ("arm_max_pool_s8", "arm_depthwise_conv_s8", "arm_depthwise_conv_s8 (mult_4)")
 
 
 def in_bounds(rec: pd.Series) -> float:
@@ -38,10 +37,9 @@ def main() -> None:
         padded = g["in_bounds"] < 1
         print(f"{routine}: {int(padded.sum())} of {len(g)} layers with windows partly in padding")
         subsets = {"all layers": g, "windows partly in padding": g[padded], "windows inside": g[~padded]}
-        if routine == "arm_depthwise_conv_s8":
-            mult4 = g["depth_multiplier"] % 4 == 0
-            subsets |= {"multiplier % 4 == 0": g[mult4], "multiplier % 4 != 0": g[~mult4]}
         for name, sub in subsets.items():
+            if sub.empty:
+                continue
             sub = sub.copy()
             table = fit(sub, skip={})
             sub["predicted"] = predict(sub, table)
