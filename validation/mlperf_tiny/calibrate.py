@@ -429,7 +429,7 @@ def report(res: pd.DataFrame, lobmo: pd.DataFrame, skipped: pd.DataFrame, fitted
         "Code model. `cmsis-nn` and `microtvm` (TFLM and microTVM calling CMSIS-NN's C, compiled by GCC) are",
         "priced with the `gcc-cmsis-nn` code model: the counted instructions times GCC's expansion of each",
         "routine's loop body, plus its per-output epilogue, fitted on an instruction-level Cortex-M4 run of",
-        "CMSIS-NN over 280 random layer shapes (`validation/cmsis_nn_iss/`, FIT.md; no board measurement",
+        "CMSIS-NN over 440 random layer shapes (`validation/cmsis_nn_iss/`, FIT.md; no board measurement",
         "enters it), which reproduces that run's cycles on each MLPerf Tiny model within 6.1%. With it the",
         "boards that ran CMSIS-NN took 0.99-1.20x the predicted cycles on every model (RA6M4 1.10-1.19,",
         "nRF5340 1.08-1.13, L4R5 under microTVM 0.99-1.15, flash stalls included), where the counted",
