@@ -11,6 +11,12 @@ other operators' cycles, and the per-operator overhead. Vendor stacks (X-CUBE-AI
 Plumerai, microTVM) are calibrated efficiency profiles over the CMSIS-NN structure: their
 own kernels are not public, so their parameters are fitted, not derived.
 
+Code model (`Profile.code`): the counts are the loops' own instructions. Stacks that run
+CMSIS-NN's C compiled by GCC (`gcc-cmsis-nn`) price each routine's counted loop body times
+GCC's expansion of it and its requantizations at the measured epilogue (`gcc_cmsis_nn.yaml`,
+fitted on an instruction-level run of the compiled routines: validation/cmsis_nn_iss), so
+their fitted scales only carry what the board adds to zero-wait-state execution.
+
 Memory effects: weights stay in flash (`hw.offchip` of kind flash) and are read through
 the cache / ART accelerator when the re-read slice fits it; activations live in the
 tensor arena, in TCM when the part has a `tcm` level large enough, else in `sram`.
