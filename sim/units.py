@@ -48,7 +48,7 @@ def _binary(n_bytes: float) -> tuple[str, str]:
 
 def bytes_text(n_bytes: float, of_bytes: float | None = None) -> str:
     """A size for people, `213.9 KiB`; with `of_bytes`, `213.9 of 640.0 KiB`, or
-    `213.9 KiB of 32.0 MiB` when the two need different units (a 2 GiB DRAM in KiB
+    `213.9 KiB of 32 MiB` when the two need different units (a 2 GiB DRAM in KiB
     hides the figure in its digits)."""
     n, unit = _binary(n_bytes)
     if of_bytes is None:

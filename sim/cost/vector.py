@@ -38,7 +38,7 @@ from sim.cost.energy import access_energy, static_energy
 from sim.cost.layer import LayerCost, TileStream, Traffic
 from sim.errors import SimError
 from sim.graph.ir import VIEW_OPS, Graph, Op
-from sim.graph.loops import DATA_MOVEMENT_OPS, ELEMENTWISE_OPS, Loops, loops_of, macs_of
+from sim.graph.loops import DATA_MOVEMENT_OPS, ELEMENTWISE_OPS, Loops, leading_padding, loops_of, macs_of
 from sim.mapping.arena import persistent_bytes_estimate, plan_arena
 from sim.mapping.placement import arena_memory, is_mcu, weight_memory
 from sim.spec.model import Hardware, VectorUnit
@@ -230,17 +230,15 @@ def _core(hw: Hardware) -> VectorUnit:
     return unit
 
 
-def _same_pad(out_size: int, stride: int, kernel: int, in_size: int) -> int:
-    """Leading (top/left) padding of TFLite SAME padding, as TFLM's ComputePaddingHeightWidth
-    resolves it at dilation 1; the odd extra row/column goes to the bottom/right."""
-    return max(((out_size - 1) * stride + kernel - in_size) // 2, 0)
+def cmsis_function(routine: str) -> str:
+    """The CMSIS-NN function a routine name calls (`arm_depthwise_conv_s8 (mult_4)` is a path
+    of arm_depthwise_conv_s8)."""
+    return routine.removesuffix(MULT_4)
 
 
 def _in_bounds_taps(op: Op, lp: Loops) -> int:
     """(output pixel, tap) pairs of the layer whose tap falls inside the input (dilation 1)."""
-    same = op.attrs.get("padding") == "SAME"
-    pad_top = _same_pad(lp.OH, lp.stride_h, lp.KH, lp.IH) if same else 0
-    pad_left = _same_pad(lp.OW, lp.stride_w, lp.KW, lp.IW) if same else 0
+    pad_top, pad_left = leading_padding(op, lp)
     return lp.N * vk.window_taps(lp.IH, lp.OH, lp.KH, lp.stride_h, pad_top) * \
         vk.window_taps(lp.IW, lp.OW, lp.KW, lp.stride_w, pad_left)
 

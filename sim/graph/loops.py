@@ -93,6 +93,20 @@ def loops_of(graph: Graph, op: Op) -> Loops:
     return Loops(n, oh, ow, oc, 1, 1, 1, IH=ih, IW=iw)
 
 
+def leading_padding(op: Op, lp: Loops) -> tuple[int, int]:
+    """Top and left padding of a windowed operator: TFLite SAME padding as TFLM's
+    ComputePaddingHeightWidth resolves it (the odd extra row or column goes to the bottom or
+    right), 0 for VALID."""
+    if op.attrs.get("padding", "VALID") != "SAME":
+        return 0, 0
+
+    def pad(out: int, stride: int, dilation: int, kernel: int, size: int) -> int:
+        return max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0) // 2
+
+    return (pad(lp.OH, lp.stride_h, lp.dilation_h, lp.KH, lp.IH),
+            pad(lp.OW, lp.stride_w, lp.dilation_w, lp.KW, lp.IW))
+
+
 def macs_of(graph: Graph, op: Op) -> int:
     """Multiply-accumulates of a layer; 0 for ops that do no MACs (as MLPerf Tiny counts)."""
     if op.op_type not in CONV_OPS:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 
 from sim.graph.ir import VIEW_OPS, WEIGHTED_OPS, Graph, Op, Tensor
-from sim.graph.loops import POOL_OPS, loops_of
+from sim.graph.loops import POOL_OPS, leading_padding, loops_of
 from sim.transforms.rewrite import rebuild, with_attrs
 
 ACTIVATION_OPS = frozenset({"RELU", "RELU6", "RELU_N1_TO_1", "RELU_0_TO_1", "LEAKY_RELU", "LOGISTIC", "TANH",
@@ -120,9 +120,7 @@ def _input_rows(graph: Graph, op: Op, lo: int, hi: int) -> tuple[int, int]:
     if op.op_type in CASCADE_OPS - {"CONV_2D", "DEPTHWISE_CONV_2D"} - POOL_OPS:
         return lo, hi
     eff = (lp.KH - 1) * lp.dilation_h + 1
-    pad = 0
-    if op.attrs.get("padding", "VALID") == "SAME":
-        pad = max((lp.OH - 1) * lp.stride_h + eff - lp.IH, 0) // 2
+    pad = leading_padding(op, lp)[0]
     first = lo * lp.stride_h - pad
     last = (hi - 1) * lp.stride_h - pad + eff
     return max(first, 0), min(last, lp.IH)

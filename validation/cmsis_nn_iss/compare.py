@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.cost.vector import cmsis_function
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -53,7 +55,8 @@ def table(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _md(df: pd.DataFrame) -> str:
+def markdown(df: pd.DataFrame) -> str:
+    """A frame as a Markdown table (empty cells for missing values)."""
     head = "| " + " | ".join(map(str, df.columns)) + " |"
     rule = "|" + "---|" * len(df.columns)
     rows = ["| " + " | ".join("" if pd.isna(v) else str(v) for v in r) + " |" for r in df.itertuples(index=False)]
@@ -67,7 +70,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "REPORT.md")
     args = ap.parse_args()
     df = joined(args.layers, args.iss)
-    mismatch = df[df["routine"].str.split(" (", regex=False).str[0] != df["routine_ran"]]
+    mismatch = df[df["routine"].map(cmsis_function) != df["routine_ran"]]
     per_routine = table(df, ["routine"])
     per_model = table(df, ["model"])
     lines = [
@@ -78,16 +81,16 @@ def main() -> None:
         "",
         "## Per routine",
         "",
-        _md(per_routine),
+        markdown(per_routine),
         "",
         "## Per model",
         "",
-        _md(per_model),
+        markdown(per_model),
         "",
         f"Layers where CMSIS-NN ran another routine than edgesim charged: {len(mismatch)}.",
     ]
     if len(mismatch):
-        lines += ["", _md(mismatch[["model", "index", "op_type", "routine", "routine_ran"]])]
+        lines += ["", markdown(mismatch[["model", "index", "op_type", "routine", "routine_ran"]])]
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from sim.cost.vector import CORE_CPI
+from compare import markdown
+from sim.cost.vector import CORE_CPI, cmsis_function
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -67,7 +68,7 @@ def load(layers: Path, iss: Path) -> pd.DataFrame:
     ours = pd.DataFrame(json.loads(layers.read_text()))
     theirs = pd.read_csv(iss).drop(columns=["macs"], errors="ignore")
     df = ours.merge(theirs, on=["model", "index"], validate="one_to_one")
-    bad = df[df["routine"].str.split(" (", regex=False).str[0] != df["routine_ran"]]   # a path of the routine ran
+    bad = df[df["routine"].map(cmsis_function) != df["routine_ran"]]
     if len(bad):
         raise SystemExit(f"{iss}: {len(bad)} layers ran another routine than edgesim charged")
     return df
@@ -116,11 +117,6 @@ def errors(df: pd.DataFrame, by: str) -> pd.DataFrame:
     }).reset_index()
 
 
-def _md(df: pd.DataFrame) -> str:
-    rows = ["| " + " | ".join(str(v) for v in r) + " |" for r in df.itertuples(index=False)]
-    return "\n".join(["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns), *rows])
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train-layers", type=Path, default=HERE / "synthetic_layers.json")
@@ -148,7 +144,7 @@ def main() -> None:
         "(MAC, loads, ALU, stores, loop iterations at the Cortex-M4 table), and `epilogue_cycles`, Cortex-M4",
         "cycles per requantized output (the counted table has 14):",
         "",
-        _md(coef),
+        markdown(coef),
         "",
         *(["Not in the table (they take `default`): "
            + "; ".join(f"`{r}`: {why}" for r, why in NOT_WRITTEN.items()) + ".", ""] if NOT_WRITTEN else []),
@@ -158,15 +154,15 @@ def main() -> None:
         "",
         "Training shapes, per routine:",
         "",
-        _md(errors(train, "routine")),
+        markdown(errors(train, "routine")),
         "",
         "MLPerf Tiny layers (held out), per routine:",
         "",
-        _md(errors(test, "routine")),
+        markdown(errors(test, "routine")),
         "",
         "MLPerf Tiny layers (held out), per model:",
         "",
-        _md(errors(test, "model")),
+        markdown(errors(test, "model")),
         "",
     ]
     args.out.write_text("\n".join(lines))

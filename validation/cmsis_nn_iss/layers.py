@@ -22,7 +22,7 @@ from sim.api import load_graph, load_hardware
 from sim.cost import vector_kernels as vk
 from sim.cost.vector import CORE_CPI, Profile, op_work, profile_of
 from sim.graph.ir import VIEW_OPS, Graph, Op
-from sim.graph.loops import loops_of
+from sim.graph.loops import leading_padding, loops_of
 from sim.spec.model import Hardware
 
 HERE = Path(__file__).resolve().parent
@@ -33,26 +33,18 @@ CLASSES = ("mac", "ld_act", "ld_w", "alu", "st", "loop", "req")
 CPI_M4 = np.array(CORE_CPI["cortex-m4"])
 
 
-def _pad(out: int, stride: int, dilation: int, kernel: int, size: int) -> int:
-    """TFLM ComputePaddingHeightWidth for SAME padding (VALID gives 0)."""
-    effective = (kernel - 1) * dilation + 1
-    return max(((out - 1) * stride + effective - size) // 2, 0)
-
-
 def record(g: Graph, op: Op, hw: Hardware, prof: Profile, model: str, index: int) -> dict[str, object]:
     """One operator as a CMSIS-NN call record, with the routine and counts edgesim charges for it."""
     work = op_work(g, op, hw, prof)
     lp = loops_of(g, op)
     ifm, ofm = g.ifm(op), g.ofm(op)
-    same = op.attrs.get("padding") == "SAME"
     rec: dict[str, object] = {
         "model": model, "index": index, "op_type": op.op_type, "routine": work.routine,
         "input_nhwc": [int(d) for d in ifm.shape], "output_nhwc": [int(d) for d in ofm.shape],
         "inputs": len(g.activations_in(op)),
         "K": lp.K, "C": lp.C, "KH": lp.KH, "KW": lp.KW,
         "stride": [lp.stride_h, lp.stride_w], "dilation": [lp.dilation_h, lp.dilation_w],
-        "pad": [_pad(lp.OH, lp.stride_h, lp.dilation_h, lp.KH, lp.IH) if same else 0,
-                _pad(lp.OW, lp.stride_w, lp.dilation_w, lp.KW, lp.IW) if same else 0],
+        "pad": list(leading_padding(op, lp)),
         "depth_multiplier": int(op.attrs.get("depth_multiplier", 1)),
         "fused_activation": str(op.attrs.get("fused_activation", "NONE")),
         "macs": lp.macs,

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from layers import HERE, record, target
+from sim.cost.vector import cmsis_function
 from sim.graph.ir import Graph
 from workloads.builder import GraphBuilder
 
@@ -42,12 +43,6 @@ Params = tuple[object, ...]
 STUBBED = frozenset({"arm_convolve_1_x_n_s8"})
 TFLM_DILATED = "reference depthwise conv (TFLM, dilation > 1)"
 SHAPE_KEYS = ("op_type", "input_nhwc", "output_nhwc", "K", "C", "KH", "KW", "stride", "pad", "depth_multiplier")
-
-
-def base(routine: object) -> str:
-    """The CMSIS-NN function of an edgesim routine name ("arm_depthwise_conv_s8 (mult_4)" is a
-    path of arm_depthwise_conv_s8)."""
-    return str(routine).split(" (")[0]
 
 
 def cmsis_routine(rec: dict[str, object]) -> str:
@@ -365,7 +360,7 @@ def synthesize(seed: int, per_routine: int, max_instructions: int, test_set: set
             key = shape_key(rec)
             if called in STUBBED:
                 dropped[f"{routine}: CMSIS-NN calls {called} (stubbed), edgesim charges {rec['routine']}"] += 1
-            elif called != base(rec["routine"]):
+            elif called != cmsis_function(str(rec["routine"])):
                 dropped[f"{routine}: CMSIS-NN calls {called}, edgesim charges {rec['routine']}"] += 1
                 mismatched.append({**rec, "model": "dispatch", "index": len(mismatched), "cmsis_routine": called})
             elif called != routine or key in seen:
@@ -408,7 +403,7 @@ def main() -> None:
     for reason, n in sorted(dropped.items()):
         print(f"left out {n:5d}: {reason}")
     for r in recs:
-        if base(r["routine"]) != cmsis_routine(r):
+        if cmsis_function(str(r["routine"])) != cmsis_routine(r):
             print(f"dispatch: synthetic {r['index']}: edgesim charges {r['routine']}, CMSIS-NN calls {cmsis_routine(r)}")
     for r in mismatched:
         print(f"dispatch mismatch {r['index']}: {r['op_type']} in {r['input_nhwc']} out {r['output_nhwc']} "
