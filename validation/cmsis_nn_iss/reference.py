@@ -1,8 +1,9 @@
 """NumPy reference of the int8 kernels, to check that the emulated CMSIS-NN call computed the layer.
 
 Same integer arithmetic as CMSIS-NN's arm_nn_requantize (doubling high multiply with rounding,
-then a rounding right shift) so the emulated output must match bit for bit. Softmax is not
-checked (its fixed-point exp is not reproduced here).
+then a rounding right shift) so the emulated output must match bit for bit. Softmax follows
+arm_softmax_s8's fixed-point exp and reciprocal (the gemmlowp polynomials TFLM uses) in plain
+Python integers, one row at a time: softmax rows are short.
 """
 
 from __future__ import annotations
@@ -103,3 +104,81 @@ def maxpool(x, k, stride, pad, act, out_hw):
         for j in range(k[1]):
             out = np.maximum(out, xp[:, i:i + oh * stride[0]:stride[0], j:j + ow * stride[1]:stride[1]])
     return np.clip(out, act[0], act[1]).astype(np.int8)
+
+
+# --- softmax: scalar int32 arithmetic as arm_nnsupportfunctions.h writes it -------------------------
+_Q31_MAX, _Q31_MIN = (1 << 31) - 1, -(1 << 31)
+
+
+def _w32(v: int) -> int:
+    """Two's-complement int32 wrap-around (what GCC's code does on overflow)."""
+    return (v + (1 << 31)) % (1 << 32) - (1 << 31)
+
+
+def _mul_sat(a: int, b: int) -> int:
+    """arm_nn_doubling_high_mult: rounding doubling high multiply, saturating only MIN*MIN."""
+    if a == b == _Q31_MIN:
+        return _Q31_MAX
+    rounding = 1 - (1 << 30) if (a < 0) != (b < 0) else 1 << 30
+    prod = a * b + rounding
+    q = abs(prod) >> 31           # C's 64-bit division truncates toward zero
+    return _w32(q if prod >= 0 else -q)
+
+
+def _div_pow2_scalar(x: int, exp: int) -> int:
+    return int(_div_pow2(np.int64(x), np.int64(exp)))
+
+
+def _mul_pow2(x: int, exp: int) -> int:
+    thresh = (1 << (31 - exp)) - 1
+    if x > thresh:
+        return _Q31_MAX
+    if x < -thresh:
+        return _Q31_MIN
+    return _w32(x << exp)
+
+
+def _exp_on_negative_values(val: int) -> int:
+    shift = 24
+    mod_minus_quarter = (val & ((1 << shift) - 1)) - (1 << shift)
+    remainder = mod_minus_quarter - val
+    x = _w32((mod_minus_quarter << 5) + (1 << 28))
+    x2 = _mul_sat(x, x)
+    inner = _w32(_div_pow2_scalar(_mul_sat(x2, x2), 2) + _mul_sat(x2, x))
+    inner = _w32(_div_pow2_scalar(_w32(_mul_sat(inner, 715827883) + x2), 1) + x)
+    result = _w32(1895147668 + _mul_sat(1895147668, inner))
+    for factor in (1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242):
+        if remainder & (1 << shift):
+            result = _mul_sat(result, factor)
+        shift += 1
+    return _Q31_MAX if val == 0 else result
+
+
+def _one_over_one_plus_x(val: int) -> int:
+    total = val + _Q31_MAX
+    half = total + (1 if total >= 0 else -1)
+    half_denominator = abs(half) // 2 * (1 if half >= 0 else -1)
+    x = _w32(1515870810 + _mul_sat(half_denominator, -1010580540))
+    for _ in range(3):
+        x = _w32(x + _mul_pow2(_mul_sat(x, _w32((1 << 29) - _mul_sat(half_denominator, x))), 2))
+    return _mul_pow2(x, 1)
+
+
+def softmax(x: np.ndarray, row_size: int, mult: int, shift: int, diff_min: int) -> np.ndarray:
+    """arm_softmax_s8 over rows of `row_size` int8 values (output zero point -128, scale 1/256)."""
+    accum_bits = 12
+    out = np.empty(x.size, np.int8)
+    flat = x.reshape(-1).astype(np.int64)
+    for start in range(0, flat.size, row_size):
+        row = [int(v) for v in flat[start:start + row_size]]
+        top = max(row)
+        exps = [_exp_on_negative_values(_mul_sat((v - top) * (1 << shift), mult)) if v - top >= diff_min else None
+                for v in row]
+        total = sum(_div_pow2_scalar(e, accum_bits) for e in exps if e is not None)
+        headroom = 32 - total.bit_length() if total > 0 else 32
+        bits_over_unit = accum_bits - headroom + 23
+        scale = _one_over_one_plus_x(_w32(_w32(total << headroom if total > 0 else 0) + (1 << 31)))
+        for i, e in enumerate(exps):
+            res = -128 if e is None else _div_pow2_scalar(_mul_sat(scale, e), bits_over_unit) - 128
+            out[start + i] = min(max(res, -128), 127)
+    return out

@@ -247,6 +247,8 @@ class LayerRunner:
             want = ref.maxpool(x, (rec["KH"], rec["KW"]), stride, pad, act, (oh, ow))
         elif op == "MUL":
             want = ref.mul(x1, x2, 128, 128, out_zp, int(p[d["P_OUT_MULT"]]), int(p[d["P_OUT_SHIFT"]]), act)
+        elif op == "SOFTMAX":
+            want = ref.softmax(x1, ic, sm_mult, sm_shift, sm_diff_min)
         if want is None:
             return res, "not checked"
         bad = int(np.count_nonzero(want.reshape(-1) != got))

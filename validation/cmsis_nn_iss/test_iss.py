@@ -191,3 +191,23 @@ def test_reference_mul_matches_a_plain_loop() -> None:
     for i in range(64):
         want = _requant_scalar((int(a[i]) + 128) * (int(b[i]) + 128), mult, shift) + 5
         assert got[i] == min(max(want, -128), 127)
+
+
+def test_reference_softmax_is_within_one_step_of_the_real_softmax() -> None:
+    """The fixed-point softmax (input scale 1/16, output scale 1/256, zero point -128) rounds the
+    real softmax to within one output step; values below diff_min give exactly -128."""
+    from run_iss import softmax_params
+
+    mult, shift, diff_min = softmax_params()
+    rng = np.random.default_rng(3)
+    for row_size in (2, 3, 10, 12, 100, 1000):
+        x = rng.integers(-128, 128, (4, row_size), dtype=np.int64).astype(np.int8)
+        got = ref.softmax(x, row_size, mult, shift, diff_min).reshape(4, row_size).astype(np.int64)
+        z = x.astype(np.float64) / 16
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        want = np.clip(np.round(p / p.sum(axis=1, keepdims=True) * 256) - 128, -128, 127)
+        assert np.abs(got - want).max() <= 1
+    far = np.array([[100, -128, 100, -128]], np.int8)   # 228 below the max: inside diff_min (-248)
+    assert ref.softmax(far, 4, mult, shift, diff_min).tolist() == [0, -128, 0, -128]
+    one = np.array([[127, -128]], np.int8)              # 255 below: outside diff_min, exactly -128
+    assert ref.softmax(one, 2, mult, shift, diff_min).tolist() == [127, -128]
