@@ -33,6 +33,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import m55_timing
+
 KINDS = ("vldr_w", "vldr_act", "vstr", "vmac", "vaddv", "vmul", "vreq", "vpred", "valu", "loop",
          "ld_w", "ld_act", "ld_sp", "st", "mac", "branch", "alu")
 VECTOR_KINDS = frozenset({"vldr_w", "vldr_act", "vstr", "vmac", "vaddv", "vmul", "vreq", "vpred", "valu"})
@@ -176,6 +178,8 @@ class LayerCounts:
     mnemonics: dict[str, int] = field(default_factory=dict)
     routine: str = "?"
     trapped: str = ""
+    cycles_m55: int = 0           # m55_timing.block_cycles: beats overlap across pipelines
+    cycles_m55_serial: int = 0    # m55_timing.serial_cycles: no overlap
 
 
 # the CMSIS-NN entry points, in the order a layer's routine is named by (the first that ran)
@@ -188,8 +192,17 @@ ROUTINES = ("arm_convolve_1x1_s8_fast", "arm_convolve_1_x_n_s8", "arm_convolve_s
 def count_layer(img: Image, counts_file: Path, skip_functions: frozenset[str]) -> LayerCounts:
     """Sum the plugin's per-address counts into kinds, for the functions outside `skip_functions`."""
     per_addr: dict[int, list[int]] = {}
+    blocks: dict[tuple[int, ...], int] = {}       # instruction addresses of a block -> executions
+    current: list[int] = []
+    executions = 0
     for line in counts_file.read_text().splitlines():
+        if line.startswith("B "):
+            if current:
+                blocks[tuple(current)] = blocks.get(tuple(current), 0) + executions
+            executions, current = int(line.split()[1]), []
+            continue
         a, _size, n, wb, ob, sb = line.split()
+        current.append(int(a, 16))
         rec = per_addr.setdefault(int(a, 16), [0, 0, 0, 0])
         rec[0] += int(n)
         rec[1] += int(wb)
@@ -220,6 +233,13 @@ def count_layer(img: Image, counts_file: Path, skip_functions: frozenset[str]) -
         res.functions[insn.function] = res.functions.get(insn.function, 0) + n
         key = f"{kind}:{insn.mnemonic}"
         res.mnemonics[key] = res.mnemonics.get(key, 0) + n
+    if current:
+        blocks[tuple(current)] = blocks.get(tuple(current), 0) + executions
+    for addrs, n in blocks.items():
+        pipes = [m55_timing.pipe_and_hold(img.insns[a].mnemonic, img.insns[a].operands) for a in addrs
+                 if img.insns[a].function not in skip_functions]
+        res.cycles_m55 += n * m55_timing.block_cycles(pipes)
+        res.cycles_m55_serial += n * m55_timing.serial_cycles(pipes)
     ran = [r for r in ROUTINES if r in res.functions]
     res.routine = ran[0] if ran else "?"
     return res

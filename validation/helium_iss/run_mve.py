@@ -1,14 +1,14 @@
 """Run the MLPerf Tiny layers' CMSIS-NN calls on an emulated Cortex-M55 (Helium) and count what executes.
 
 Builds the cmsis_nn_iss harness (the call TFLM's CMSIS-NN kernels make, `run_layer()`) with the
-CMSIS-NN sources under --cmsis-nn for Cortex-M55 (MVE), then for each record of layers.json writes
+CMSIS-NN sources under --cmsis-nn for Cortex-M55 (MVE), then for each record of layers_m55.json writes
 the layer's parameter block, seeded pseudo-random data (the same generator and seeds as
 cmsis_nn_iss/run_iss.py) and weights into QEMU's mps3-an547 through `-device loader`, runs it with
 the instruction-count plugin, reads the output back (semihosting), checks it bit for bit against
 cmsis_nn_iss/reference.py and writes one row of executed instructions by kind per layer (mve.py).
 
     validation/helium_iss/.venv/bin/python validation/helium_iss/run_mve.py \
-        --cmsis-nn DIR [--layers validation/cmsis_nn_iss/layers.json] [--out iss_mve.csv] [--only MODEL[:INDEX]]
+        --cmsis-nn DIR [--layers validation/helium_iss/layers_m55.json] [--out iss_mve.csv] [--only MODEL[:INDEX]]
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ INCLUDES = ["CMSIS/NN/Include", "CMSIS/Core/Include", "CMSIS/DSP/Include"]
 HARNESS_FUNCTIONS = frozenset({"run_layer", "reset_handler", "semihost", "fault_handler"})
 
 COLUMNS = ["model", "index", "op_type", "routine_edgesim", "routine_ran", "macs", "instructions", "vector",
-           "scalar", *KINDS, "vldr_w_bytes", "vldr_act_bytes", "vstr_bytes", "output_check", "opt", "compiler",
+           "scalar", *KINDS, "cycles_m55", "cycles_m55_serial", "vldr_w_bytes", "vldr_act_bytes", "vstr_bytes", "output_check", "opt", "compiler",
            "functions"]
 
 
@@ -211,7 +211,7 @@ def summary(rows: list[dict[str, object]]) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cmsis-nn", type=Path, required=True, help="CMSIS_5 root with the MVE sources")
-    ap.add_argument("--layers", type=Path, default=ISS / "layers.json")
+    ap.add_argument("--layers", type=Path, default=HERE / "layers_m55.json")
     ap.add_argument("--out", type=Path, default=HERE / "iss_mve.csv")
     ap.add_argument("--opt", default="-O2", help="optimisation flags, space-separated (TFLM's Makefile: -O2)")
     ap.add_argument("--only", default="", help="MODEL or MODEL:INDEX to run a subset")
@@ -247,15 +247,16 @@ def main() -> None:
             sys.exit(f"{rec['model']}:{rec['index']}: a trap stub ran: {res.trapped}")
         row: dict[str, object] = {
             "model": rec["model"], "index": rec["index"], "op_type": rec["op_type"],
-            "routine_edgesim": rec.get("routine_m55", rec["routine"]), "routine_ran": res.routine,
+            "routine_edgesim": rec["routine"], "routine_ran": res.routine,
             "macs": rec["macs"], "instructions": res.instructions, "vector": res.vector, "scalar": res.scalar,
-            **res.kinds, "vldr_w_bytes": res.vldr_w_bytes, "vldr_act_bytes": res.vldr_act_bytes,
+            **res.kinds, "cycles_m55": res.cycles_m55, "cycles_m55_serial": res.cycles_m55_serial,
+            "vldr_w_bytes": res.vldr_w_bytes, "vldr_act_bytes": res.vldr_act_bytes,
             "vstr_bytes": res.vstr_bytes, "output_check": check, "opt": args.opt, "compiler": compiler,
             "functions": ";".join(f"{k}={v}" for k, v in sorted(res.functions.items(), key=lambda kv: -kv[1])),
         }
         rows.append(row)
         print(f"{rec['model']:4} {rec['index']:3} {rec['op_type']:18} {res.routine:26} instr {res.instructions:>10,} "
-              f"vector {res.vector:>9,}  output {check}  ({time.perf_counter() - t:.1f} s)", flush=True)
+              f"vector {res.vector:>9,} cycles {res.cycles_m55:>10,}  output {check}  ({time.perf_counter() - t:.1f} s)", flush=True)
     with open(args.out, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=COLUMNS)
         w.writeheader()

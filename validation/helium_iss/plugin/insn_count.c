@@ -3,9 +3,11 @@
  * Counts every execution of every translated block with an inline add (no callback per block),
  * and, for each load or store, the bytes it moved inside and outside one address window
  * (the weights window, given as window=START:END in hex), through a memory callback.
- * At exit it writes one line per instruction address that executed:
+ * At exit it writes, to the file given as out=PATH, each block that executed as a line
+ *     B executions instructions
+ * followed by one line per instruction of the block, in program order:
  *     address size executions window_bytes other_load_bytes store_bytes
- * to the file given as out=PATH. The instruction mnemonics are joined later from the ELF's
+ * (a block translated twice appears twice). The instruction mnemonics are joined later from the ELF's
  * disassembly (QEMU's own disassembler does not need to know MVE).
  *
  * Written against QEMU's plugin ABI version 1 (QEMU 6.0 to 8.0); only the calls below are used,
@@ -78,11 +80,12 @@ static void write_counts(qemu_plugin_id_t id, void *udata)
         return;
     }
     for (Block *b = blocks; b; b = b->next) {
+        if (b->executions == 0) {
+            continue;
+        }
+        fprintf(f, "B %llu %zu\n", (unsigned long long)b->executions, b->n);
         for (size_t i = 0; i < b->n; i++) {
             const Insn *s = &b->insns[i];
-            if (b->executions == 0 && s->window_bytes + s->other_load_bytes + s->store_bytes == 0) {
-                continue;
-            }
             fprintf(f, "%llx %u %llu %llu %llu %llu\n", (unsigned long long)s->vaddr, s->size,
                     (unsigned long long)b->executions, (unsigned long long)s->window_bytes,
                     (unsigned long long)s->other_load_bytes, (unsigned long long)s->store_bytes);
