@@ -175,6 +175,8 @@ class LayerCounts:
     vldr_act_bytes: int = 0
     vstr_bytes: int = 0
     functions: dict[str, int] = field(default_factory=dict)
+    function_kinds: dict[str, dict[str, int]] = field(default_factory=dict)   # function -> kind -> executions
+    function_cycles: dict[str, int] = field(default_factory=dict)             # function -> block_cycles
     mnemonics: dict[str, int] = field(default_factory=dict)
     routine: str = "?"
     trapped: str = ""
@@ -231,14 +233,20 @@ def count_layer(img: Image, counts_file: Path, skip_functions: frozenset[str]) -
         elif kind == "vstr":
             res.vstr_bytes += sb
         res.functions[insn.function] = res.functions.get(insn.function, 0) + n
+        fk = res.function_kinds.setdefault(insn.function, dict.fromkeys(KINDS, 0))
+        fk[kind] += n
         key = f"{kind}:{insn.mnemonic}"
         res.mnemonics[key] = res.mnemonics.get(key, 0) + n
     if current:
         blocks[tuple(current)] = blocks.get(tuple(current), 0) + executions
     for addrs, n in blocks.items():
-        pipes = [m55_timing.pipe_and_hold(img.insns[a].mnemonic, img.insns[a].operands) for a in addrs
-                 if img.insns[a].function not in skip_functions]
-        res.cycles_m55 += n * m55_timing.block_cycles(pipes)
+        kept = [a for a in addrs if img.insns[a].function not in skip_functions]
+        pipes = [m55_timing.pipe_and_hold(img.insns[a].mnemonic, img.insns[a].operands) for a in kept]
+        cycles = n * m55_timing.block_cycles(pipes)
+        res.cycles_m55 += cycles
+        if kept:    # a block lies in one function (calls and returns end QEMU's blocks)
+            func = img.insns[kept[0]].function
+            res.function_cycles[func] = res.function_cycles.get(func, 0) + cycles
         res.cycles_m55_serial += n * m55_timing.serial_cycles(pipes)
     ran = [r for r in ROUTINES if r in res.functions]
     res.routine = ran[0] if ran else "?"

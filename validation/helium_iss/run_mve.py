@@ -5,7 +5,8 @@ CMSIS-NN sources under --cmsis-nn for Cortex-M55 (MVE), then for each record of 
 the layer's parameter block, seeded pseudo-random data (the same generator and seeds as
 cmsis_nn_iss/run_iss.py) and weights into QEMU's mps3-an547 through `-device loader`, runs it with
 the instruction-count plugin, reads the output back (semihosting), checks it bit for bit against
-cmsis_nn_iss/reference.py and writes one row of executed instructions by kind per layer (mve.py).
+cmsis_nn_iss/reference.py and writes one row of executed instructions by kind per layer (mve.py), and
+one row per layer and function to <out>_functions.csv.
 
     validation/helium_iss/.venv/bin/python validation/helium_iss/run_mve.py \
         --cmsis-nn DIR [--layers validation/helium_iss/layers_m55.json] [--out iss_mve.csv] [--only MODEL[:INDEX]]
@@ -230,7 +231,7 @@ def main() -> None:
     if args.only:
         model, _, index = args.only.partition(":")
         recs = [r for r in recs if r["model"] == model and (not index or str(r["index"]) == index)]
-    rows = []
+    rows, func_rows = [], []
     for rec in recs:
         t = time.perf_counter()
         data = make_layer(rec, args.seed, img.symbols)
@@ -255,12 +256,22 @@ def main() -> None:
             "functions": ";".join(f"{k}={v}" for k, v in sorted(res.functions.items(), key=lambda kv: -kv[1])),
         }
         rows.append(row)
+        for func, kinds in sorted(res.function_kinds.items()):
+            func_rows.append({"model": rec["model"], "index": rec["index"], "routine_ran": res.routine,
+                              "function": func, "instructions": sum(kinds.values()),
+                              "cycles_m55": res.function_cycles.get(func, 0), **kinds})
         print(f"{rec['model']:4} {rec['index']:3} {rec['op_type']:18} {res.routine:26} instr {res.instructions:>10,} "
               f"vector {res.vector:>9,} cycles {res.cycles_m55:>10,}  output {check}  ({time.perf_counter() - t:.1f} s)", flush=True)
     with open(args.out, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=COLUMNS)
         w.writeheader()
         w.writerows(rows)
+    func_out = args.out.with_name(args.out.stem + "_functions.csv")
+    with open(func_out, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["model", "index", "routine_ran", "function", "instructions", "cycles_m55",
+                                           *KINDS])
+        w.writeheader()
+        w.writerows(func_rows)
     print("\n".join(summary(rows)))
     print(f"{len(rows)} layers -> {args.out} in {time.perf_counter() - t0:.0f} s")
 
