@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import REAL_MODELS, ROOT, real_model
 
 HERE = ROOT / "validation" / "helium_iss"
 sys.path.insert(0, str(HERE))
@@ -107,9 +107,25 @@ def test_committed_run_is_checked_and_partitioned() -> None:
     assert per_layer == {(r["model"], r["index"]): int(r["instructions"]) for r in rows}
 
 
+def test_committed_synthetic_run() -> None:
+    rows = _rows("iss_mve_synthetic.csv")
+    recs = {r["index"]: r for r in json.loads((HERE / "synthetic_m55.json").read_text())}
+    assert len(rows) == 320 and len(recs) == 440
+    for r in rows:
+        assert r["output_check"] == "match"
+        assert sum(int(r[k]) for k in mve.KINDS) == int(r["instructions"])
+    ran = {(r["routine_edgesim"], r["routine_ran"]) for r in rows if r["routine_edgesim"] != r["routine_ran"]}
+    assert ran == {("arm_convolve_1x1_s8_fast", "arm_convolve_s8")}     # C not a multiple of 4 (README)
+    for r in rows:
+        if r["routine_ran"] != r["routine_edgesim"]:
+            assert recs[int(r["index"])]["C"] % 4 != 0
+
+
 def test_layer_records_are_edgesims_helium_counts() -> None:
     """layers_m55.json holds what sim.cost.vector charges a Helium core today (regenerate with
     layers_m55.py when the MCU model changes)."""
+    for key in REAL_MODELS:
+        real_model(key)                  # skips when the shared models are absent
     sys.path.insert(0, str(ROOT / "validation" / "cmsis_nn_iss"))
     layers_m55 = importlib.import_module("layers_m55")
     fresh = layers_m55.records()
