@@ -90,8 +90,9 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def test_committed_run_is_checked_and_partitioned() -> None:
-    rows = _rows("iss_mve.csv")
+@pytest.mark.parametrize("run", ["iss_mve.csv", "iss_mve_Ofast.csv", "iss_mve_Os.csv", "iss_mve_clang16.csv"])
+def test_committed_run_is_checked_and_partitioned(run: str) -> None:
+    rows = _rows(run)
     recs = {(r["model"], r["index"]): r for r in json.loads((HERE / "layers_m55.json").read_text())}
     assert len(rows) == len(recs) == 67
     for r in rows:
@@ -101,14 +102,15 @@ def test_committed_run_is_checked_and_partitioned() -> None:
         assert kinds == int(r["instructions"]) == int(r["vector"]) + int(r["scalar"])
         assert int(r["cycles_m55"]) <= int(r["cycles_m55_serial"])
     per_layer: dict[tuple[str, str], int] = {}
-    for f in _rows("iss_mve_functions.csv"):
+    for f in _rows(run.replace(".csv", "_functions.csv")):
         key = (f["model"], f["index"])
         per_layer[key] = per_layer.get(key, 0) + int(f["instructions"])
     assert per_layer == {(r["model"], r["index"]): int(r["instructions"]) for r in rows}
 
 
-def test_committed_synthetic_run() -> None:
-    rows = _rows("iss_mve_synthetic.csv")
+@pytest.mark.parametrize("run", ["iss_mve_synthetic.csv", "iss_mve_synthetic_clang16.csv"])
+def test_committed_synthetic_run(run: str) -> None:
+    rows = _rows(run)
     recs = {r["index"]: r for r in json.loads((HERE / "synthetic_m55.json").read_text())}
     assert len(rows) == 320 and len(recs) == 440
     for r in rows:

@@ -151,6 +151,33 @@ def report(rows: list[dict[str, object]], routines: list[dict[str, object]], fun
     return "\n".join(out) + "\n"
 
 
+def variants(base: Path) -> list[str]:
+    """Whole-model instructions and modelled cycles of the other builds (iss_mve_<variant>.csv)
+    against the main run."""
+    def totals(path: Path) -> dict[str, tuple[int, int]]:
+        acc: dict[str, list[int]] = {}
+        for r in csv.DictReader(path.open()):
+            a = acc.setdefault(r["model"], [0, 0])
+            a[0] += int(r["instructions"])
+            a[1] += int(r["cycles_m55"])
+        return {m: (a[0], a[1]) for m, a in acc.items()}
+    ref = totals(base)
+    body = []
+    for path in sorted(base.parent.glob(base.stem + "_*.csv")):
+        name = path.stem.removeprefix(base.stem + "_")
+        if name.endswith("functions") or name.startswith("synthetic"):
+            continue
+        compiler = next(csv.DictReader(path.open()))["compiler"]
+        opt = next(csv.DictReader(path.open()))["opt"]
+        got = totals(path)
+        body.append([name, f"{compiler} {opt}", *[f"{got[m][0]:,} / {got[m][1]:,} ({got[m][1] / ref[m][1]:.2f})"
+                                                   for m in MODELS]])
+    if not body:
+        return []
+    return ["", "## Other builds (instructions / modelled cycles, and cycles relative to the main run)", "",
+            *table(["build", "compiler", *MODELS], body)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--layers", type=Path, default=HERE / "layers_m55.json")
@@ -164,6 +191,7 @@ def main() -> None:
             w.writeheader()
             w.writerows(data)
     text = report(rows, routines, args.iss.with_name(args.iss.stem + "_functions.csv"))
+    text += "\n".join(variants(args.iss)) + "\n"
     (HERE / "REPORT.md").write_text(text)
     print(text)
 

@@ -9,7 +9,7 @@ edgesim charges are left out) and applied to the 67 MLPerf Tiny layers (layers_m
 iss_mve.csv), which the fit never saw. The target is `cycles_m55` (m55_timing), a model of 2021's
 CMSIS-NN built by GCC 12, not a measured board (README.md says why sim/ keeps its counts).
 
-    .venv/bin/python validation/helium_iss/fit_m55.py
+    .venv/bin/python validation/helium_iss/fit_m55.py [--train iss_mve_synthetic_clang16.csv --test iss_mve_clang16.csv]
 """
 
 from __future__ import annotations
@@ -57,9 +57,12 @@ def predict(df: pd.DataFrame, rows: dict[str, tuple[float, float]]) -> pd.Series
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.parse_args()
-    train = load(HERE / "synthetic_m55.json", HERE / "iss_mve_synthetic.csv")
-    test = load(HERE / "layers_m55.json", HERE / "iss_mve.csv")
+    ap.add_argument("--train", type=Path, default=HERE / "iss_mve_synthetic.csv", help="run of synthetic_m55.json")
+    ap.add_argument("--test", type=Path, default=HERE / "iss_mve.csv", help="run of layers_m55.json")
+    args = ap.parse_args()
+    train = load(HERE / "synthetic_m55.json", args.train)
+    test = load(HERE / "layers_m55.json", args.test)
+    print(f"fitted on {args.train.name}, scored on {args.test.name}")
     rows = fit(train)
     train["fitted"] = predict(train, rows)
     test["fitted"] = predict(test, rows)

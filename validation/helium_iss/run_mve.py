@@ -10,6 +10,7 @@ one row per layer and function to <out>_functions.csv.
 
     validation/helium_iss/.venv/bin/python validation/helium_iss/run_mve.py \
         --cmsis-nn DIR [--layers validation/helium_iss/layers_m55.json] [--out iss_mve.csv] [--only MODEL[:INDEX]]
+        [--cc clang-16] [--opt -O2]
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from mve import KINDS, Image, count_layer  # noqa: E402
 
 HARNESS = HERE / "harness"
 CPU_FLAGS = ["-mcpu=cortex-m55", "-mthumb", "-mfloat-abi=hard"]
+GCC = "arm-none-eabi-gcc"
+NEWLIB_INCLUDE = "/usr/lib/arm-none-eabi/include"   # Debian's libnewlib-arm-none-eabi, for clang builds
 QEMU = "qemu-system-arm"
 MACHINE = "mps3-an547"
 
@@ -77,23 +80,26 @@ COLUMNS = ["model", "index", "op_type", "routine_edgesim", "routine_ran", "macs"
            "functions"]
 
 
-def compiler_version() -> str:
-    out = subprocess.run(["arm-none-eabi-gcc", "--version"], capture_output=True, text=True, check=True)
+def compiler_version(cc: str) -> str:
+    out = subprocess.run([cc, "--version"], capture_output=True, text=True, check=True)
     return out.stdout.splitlines()[0].strip()
 
 
-def build(cmsis: Path, opt: str, work: Path) -> tuple[Path, list[str]]:
-    """Compile the harness and CMSIS-NN for Cortex-M55 with MVE; return the ELF and the stubbed routines."""
+def build(cmsis: Path, opt: str, work: Path, cc: str = GCC) -> tuple[Path, list[str]]:
+    """Compile the harness and CMSIS-NN for Cortex-M55 with MVE (with GCC, or with a clang given as
+    `cc`, linked by GCC against newlib); return the ELF and the stubbed routines."""
     missing = [s for s in SOURCES if not (cmsis / s).is_file()]
     if missing:
         sys.exit(f"{cmsis}: missing CMSIS-NN sources: {', '.join(missing)}")
     work.mkdir(parents=True, exist_ok=True)
-    cflags = [*CPU_FLAGS, *opt.split(), "-ffunction-sections", "-fdata-sections",
+    gcc = cc == GCC
+    target = [] if gcc else ["--target=arm-none-eabi", "-isystem", NEWLIB_INCLUDE]
+    cflags = [*target, *CPU_FLAGS, *opt.split(), "-ffunction-sections", "-fdata-sections",
               *[a for inc in INCLUDES for a in ("-I", str(cmsis / inc))], "-I", str(ISS / "harness" / "shim")]
 
     def compile_one(src: Path, extra: list[str] | None = None, check: bool = True) -> Path | None:
         obj = work / (src.stem + ".o")
-        cmd = ["arm-none-eabi-gcc", *cflags, *FILE_FLAGS.get(src.name, []), *(extra or []), "-c", str(src),
+        cmd = [cc, *cflags, *(FILE_FLAGS.get(src.name, []) if gcc else []), *(extra or []), "-c", str(src),
                "-o", str(obj)]
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
@@ -115,7 +121,7 @@ def build(cmsis: Path, opt: str, work: Path) -> tuple[Path, list[str]]:
     if stubs:
         objs.append(compile_one(HARNESS / "stubs.c", [f"-DSTUB_{s}" for s in stubs]))
     elf = work / "mve.elf"
-    subprocess.run(["arm-none-eabi-gcc", *CPU_FLAGS, "-nostartfiles", "-T", str(HARNESS / "link.ld"),
+    subprocess.run([GCC, *CPU_FLAGS, "-nostartfiles", "-T", str(HARNESS / "link.ld"),
                     "-Wl,--gc-sections", f"-Wl,-Map={work / 'mve.map'}", "-o", str(elf),
                     *map(str, objs), "-lc", "-lgcc"], check=True)
     # QEMU's ELF loader would reserve the NOLOAD sections too (overlapping the layer blobs), so the
@@ -215,16 +221,17 @@ def main() -> None:
     ap.add_argument("--layers", type=Path, default=HERE / "layers_m55.json")
     ap.add_argument("--out", type=Path, default=HERE / "iss_mve.csv")
     ap.add_argument("--opt", default="-O2", help="optimisation flags, space-separated (TFLM's Makefile: -O2)")
+    ap.add_argument("--cc", default=GCC, help="compiler: arm-none-eabi-gcc, or a clang (e.g. clang-16)")
     ap.add_argument("--only", default="", help="MODEL or MODEL:INDEX to run a subset")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per layer")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
-    work = HERE / "_work" / args.opt.replace(" ", "").lstrip("-")
-    elf, stubs = build(args.cmsis_nn.resolve(), args.opt, work)
+    work = HERE / "_work" / ("" if args.cc == GCC else args.cc) / args.opt.replace(" ", "").lstrip("-")
+    elf, stubs = build(args.cmsis_nn.resolve(), args.opt, work, args.cc)
     lib = build_plugin(HERE / "_work")
-    compiler = compiler_version()
+    compiler = compiler_version(args.cc)
     print(f"built {elf} ({compiler}, {args.opt}); trap stubs: {', '.join(stubs) or 'none'}")
     img = Image.load(elf)
     recs = json.loads(args.layers.read_text())
