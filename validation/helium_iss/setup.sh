@@ -2,8 +2,8 @@
 # Toolchain for the Helium (MVE) instruction-level run (not part of CI): arm-none-eabi-gcc with
 # newlib, QEMU's system emulator for Arm (mps3-an547: Cortex-M55 with MVE; Debian's build has TCG
 # plugin support), a host C compiler for the counting plugin and clang 16 (the second build), all
-# from Debian; a venv beside
-# this script with NumPy (run_mve.py, cmsis_nn_iss/reference.py) and pytest. Safe to rerun.
+# from Debian; a venv beside this script with NumPy (run_mve.py, cmsis_nn_iss/reference.py) and
+# pytest. Safe to rerun.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 
