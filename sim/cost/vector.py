@@ -266,7 +266,11 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
         # weights re-read per pass: arm_convolve_s8 sweeps all K rows per column pair;
         # arm_nn_mat_mult_nt_t_s8 keeps one (MVE) or two (DSP) rows while it sweeps the pixels
         reread = (r if helium else 2 * r) if path == vk.FAST_1X1 else lp.K * r
-        return (vk.conv_counts(pixels, lp.K, lp.C, lp.KH, lp.KW, path, helium),
+        # TFLM's reference loop skips the taps in the padding (a dilated or transposed
+        # convolution's taps are all charged)
+        in_taps = _in_bounds_taps(op, lp) if path == vk.REFERENCE and unit_dilation and t == "CONV_2D" \
+            else pixels * lp.KH * lp.KW
+        return (vk.conv_counts(pixels, lp.K, lp.C, lp.KH, lp.KW, in_taps, path, helium),
                 PATH_NAMES.get(("CONV_2D", path), "reference conv"), scratch, reread)
     if t == "DEPTHWISE_CONV_2D":
         cin = graph.ifm(op).shape[-1] if graph.ifm(op).shape else lp.K
@@ -285,8 +289,10 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
         # arm_depthwise_conv_s8_opt_get_buffer_size: one q15 window (DSP), 4 int8 windows (MVE)
         window = lp.KH * lp.KW * lp.K
         scratch = 0 if path in (vk.FAST_3X3, vk.REFERENCE, vk.GENERIC) else (4 if helium else 2) * window
-        # arm_depthwise_conv_s8 visits the in-bounds taps only; the other paths take every tap
-        in_taps = _in_bounds_taps(op, lp) if path == vk.GENERIC else pixels * lp.KH * lp.KW
+        # arm_depthwise_conv_s8 and TFLM's reference loop (dilation 1; a dilated layer's taps
+        # are all charged) visit the in-bounds taps only; the other paths take every tap
+        in_taps = _in_bounds_taps(op, lp) if path == vk.GENERIC or (path == vk.REFERENCE and unit_dilation) \
+            else pixels * lp.KH * lp.KW
         name = PATH_NAMES.get((t, path), "reference depthwise conv")
         if path == vk.GENERIC and not helium and mult % 4 == 0 and lp.N == 1:
             name += MULT_4    # the routine's own path for multipliers of 4, four output channels a pass
