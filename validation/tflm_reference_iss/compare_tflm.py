@@ -78,7 +78,7 @@ def main() -> None:
         "",
         markdown(table(test, ["routine"])),
         "",
-        "## MLPerf Tiny layers, per model (softmax not run)",
+        "## MLPerf Tiny layers, per model",
         "",
         markdown(table(test, ["model"])),
         "",

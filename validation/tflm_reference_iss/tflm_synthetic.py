@@ -41,6 +41,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "reference average pool": ("arm_avgpool_s8",),
     "reference max pool": ("arm_max_pool_s8",),
     "reference mul": ("arm_elementwise_mul_s8",),
+    "reference softmax": ("arm_softmax_s8",),   # appended: the records before it keep their seeds
 }
 
 

@@ -18,6 +18,7 @@
  *   average pool  AveragePool
  *   max pool      MaxPool
  *   mul           Mul                       (no broadcast)
+ *   softmax       reference_ops::Softmax    (int8 in and out, reference/softmax.h)
  */
 #include <stdint.h>
 
@@ -27,6 +28,7 @@
 #include "tensorflow/lite/kernels/internal/reference/integer_ops/fully_connected.h"
 #include "tensorflow/lite/kernels/internal/reference/integer_ops/mul.h"
 #include "tensorflow/lite/kernels/internal/reference/integer_ops/pooling.h"
+#include "tensorflow/lite/kernels/internal/reference/softmax.h"
 
 #define P_OP 0
 #define P_STATUS 1
@@ -139,6 +141,12 @@ NOINLINE void tflm_max_pool(const tflite::PoolParams &p, const RuntimeShape &in_
     tflite::reference_integer_ops::MaxPool(p, in_s, in, out_s, out);
 }
 
+NOINLINE void tflm_softmax(const tflite::SoftmaxParams &p, const RuntimeShape &in_s, const int8_t *in,
+                          const RuntimeShape &out_s, int8_t *out)
+{
+    tflite::reference_ops::Softmax(p, in_s, in, out_s, out);
+}
+
 extern "C" __attribute__((section(".text.run_layer"), used, noinline)) int32_t run_layer(void)
 {
     const int32_t n = g_params[P_N], ih = g_params[P_IH], iw = g_params[P_IW], ic = g_params[P_IC];
@@ -248,6 +256,17 @@ extern "C" __attribute__((section(".text.run_layer"), used, noinline)) int32_t r
             status = tflm_average_pool(p, in_s, in, out_s, out);
         else
             tflm_max_pool(p, in_s, in, out_s, out);
+        break;
+    }
+    case OP_SOFTMAX: {
+        /* TFLM's int8 softmax: PreprocessSoftmaxScaling's multiplier and left shift, and diff_min */
+        tflite::SoftmaxParams p = {};
+        p.input_multiplier = g_params[P_SM_MULT];
+        p.input_left_shift = g_params[P_SM_SHIFT];
+        p.diff_min = g_params[P_SM_DIFF_MIN];
+        const int32_t sm_dims[2] = {g_params[P_SM_ROWS], g_params[P_SM_ROW_SIZE]};
+        const RuntimeShape sm_s(2, sm_dims);
+        tflm_softmax(p, sm_s, in, sm_s, out);
         break;
     }
     default:
