@@ -15,7 +15,11 @@ Code model (`Profile.code`): the counts are the loops' own instructions. Stacks 
 CMSIS-NN's C compiled by GCC (`gcc-cmsis-nn`) price each routine's counted loop body times
 GCC's expansion of it and its requantizations at the measured epilogue (`gcc_cmsis_nn.yaml`,
 fitted on an instruction-level run of the compiled routines: validation/cmsis_nn_iss), so
-their fitted scales only carry what the board adds to zero-wait-state execution.
+their fitted scales only carry what the board adds to zero-wait-state execution. TFLM, which
+also runs its own C++ reference kernels (every op of `tflm-reference`, the ops CMSIS-NN does
+not cover under `cmsis-nn`), takes `gcc`: the CMSIS-NN table and, on the DSP-extension cores
+whose Thumb-2 code the run measured, the TFLM reference table (`gcc_tflm_reference.yaml`,
+validation/tflm_reference_iss).
 
 Memory effects: weights stay in flash (`hw.offchip` of kind flash) and are read through
 the cache / ART accelerator when the re-read slice fits it; activations live in the
@@ -48,7 +52,11 @@ log = logging.getLogger(__name__)
 
 PROFILE_FILE = Path(__file__).with_name("vector_profiles.yaml")
 CODE_MODEL_FILE = Path(__file__).with_name("gcc_cmsis_nn.yaml")
-CODE_MODELS = ("counted", "gcc-cmsis-nn")
+TFLM_CODE_MODEL_FILE = Path(__file__).with_name("gcc_tflm_reference.yaml")
+# counted: the loops' own instructions; gcc-cmsis-nn: GCC's code for CMSIS-NN's C routines (the
+# other ops are not TFLM's code, e.g. microTVM's); gcc: GCC's code for CMSIS-NN's C and for
+# TFLM's C++ reference kernels, the two libraries a TFLM build compiles
+CODE_MODELS = ("counted", "gcc-cmsis-nn", "gcc")
 
 # Cycles per counted instruction, per class: MAC, LD_ACT, LD_W, ALU, ST, LOOP, REQ.
 # Cortex-M4 TRM (DDI 0439) 3.3: SMLAD/MLA 1 cycle, LDR 2 (1 when pipelined behind
@@ -72,6 +80,10 @@ CORE_CPI: dict[str, tuple[float, ...]] = {
 DEFAULT_CPI = (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 6.0)   # application cores and others: 1 IPC
 HELIUM_CORES = frozenset({"cortex-m55", "cortex-m85"})
 NO_DSP_CORES = frozenset({"cortex-m0"})             # ARMv6-M: no SMLAD, CMSIS-NN runs scalar C
+# cores whose GCC code for TFLM's reference kernels the Cortex-M4 run stands for: Armv7E-M and
+# Armv8-M Mainline with the DSP extension (Thumb-1 M0+ and Helium cores were not measured)
+TFLM_GCC_CORES = frozenset({"cortex-m4", "cortex-m33", "cortex-m7"})
+REFERENCE_PREFIX = "reference "   # routine names of TFLM's reference loops
 
 PATH_NAMES = {
     ("CONV_2D", vk.GENERIC): "arm_convolve_s8", ("CONV_2D", vk.FAST_1X1): "arm_convolve_1x1_s8_fast",
@@ -126,7 +138,7 @@ class Profile:
     aux_scale: float            # multiplier on the counted cycles of every other operator
     op_overhead_cycles: float   # interpreter / dispatch cost per operator
     im2col_scale: float = 1.0   # multiplier on the im2col convolutions (arm_convolve_s8)
-    code: str = "counted"       # CODE_MODELS: the counted loop instructions, or GCC's code for CMSIS-NN's C
+    code: str = "counted"       # CODE_MODELS: the counted loop instructions, or GCC's code for the C routines
     calibrated: bool = False
     source: str = ""
     validation: Validation | None = None
@@ -152,9 +164,10 @@ def _code_model(path: Path, profile: str, code: object) -> str:
     return str(code)
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def code_expansion(path: Path = CODE_MODEL_FILE) -> dict[str, np.ndarray]:
-    """Per CMSIS-NN routine, a multiplier per count class: GCC's instructions per counted
+    """Per routine of a code-model table (CMSIS-NN's, or TFLM's reference kernels with
+    `TFLM_CODE_MODEL_FILE`), a multiplier per count class: GCC's instructions per counted
     loop instruction on the loop classes, and the measured epilogue over the counted table's
     requantization on REQ, so other cores price them with their own cycles per class.
     `default` (routines the instruction-level run did not cover) is the measured total over
@@ -230,6 +243,19 @@ def _core(hw: Hardware) -> VectorUnit:
     return unit
 
 
+def code_model_of(code: str, core: str, helium: int, routine: str) -> np.ndarray | None:
+    """The code-model multipliers per count class for one routine, or None where the routine
+    keeps its counted instructions: Helium code, copies, routines of a library the profile's
+    code model does not cover, and TFLM's reference loops on cores the run did not stand for."""
+    if code in ("gcc-cmsis-nn", "gcc") and not helium and routine.startswith("arm_"):
+        table = code_expansion()
+    elif code == "gcc" and core in TFLM_GCC_CORES and routine.startswith(REFERENCE_PREFIX):
+        table = code_expansion(TFLM_CODE_MODEL_FILE)
+    else:
+        return None
+    return table.get(routine, table["default"])
+
+
 def cmsis_function(routine: str) -> str:
     """The CMSIS-NN function a routine name calls (`arm_depthwise_conv_s8 (mult_4)` is a path
     of arm_depthwise_conv_s8)."""
@@ -266,7 +292,11 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
         # weights re-read per pass: arm_convolve_s8 sweeps all K rows per column pair;
         # arm_nn_mat_mult_nt_t_s8 keeps one (MVE) or two (DSP) rows while it sweeps the pixels
         reread = (r if helium else 2 * r) if path == vk.FAST_1X1 else lp.K * r
-        return (vk.conv_counts(pixels, lp.K, lp.C, lp.KH, lp.KW, path, helium),
+        # TFLM's reference loop skips the taps in the padding (a dilated or transposed
+        # convolution's taps are all charged)
+        in_taps = _in_bounds_taps(op, lp) if path == vk.REFERENCE and unit_dilation and t == "CONV_2D" \
+            else pixels * lp.KH * lp.KW
+        return (vk.conv_counts(pixels, lp.K, lp.C, lp.KH, lp.KW, in_taps, path, helium),
                 PATH_NAMES.get(("CONV_2D", path), "reference conv"), scratch, reread)
     if t == "DEPTHWISE_CONV_2D":
         cin = graph.ifm(op).shape[-1] if graph.ifm(op).shape else lp.K
@@ -285,8 +315,10 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
         # arm_depthwise_conv_s8_opt_get_buffer_size: one q15 window (DSP), 4 int8 windows (MVE)
         window = lp.KH * lp.KW * lp.K
         scratch = 0 if path in (vk.FAST_3X3, vk.REFERENCE, vk.GENERIC) else (4 if helium else 2) * window
-        # arm_depthwise_conv_s8 visits the in-bounds taps only; the other paths take every tap
-        in_taps = _in_bounds_taps(op, lp) if path == vk.GENERIC else pixels * lp.KH * lp.KW
+        # arm_depthwise_conv_s8 and TFLM's reference loop (dilation 1; a dilated layer's taps
+        # are all charged) visit the in-bounds taps only; the other paths take every tap
+        in_taps = _in_bounds_taps(op, lp) if path == vk.GENERIC or (path == vk.REFERENCE and unit_dilation) \
+            else pixels * lp.KH * lp.KW
         name = PATH_NAMES.get((t, path), "reference depthwise conv")
         if path == vk.GENERIC and not helium and mult % 4 == 0 and lp.N == 1:
             name += MULT_4    # the routine's own path for multipliers of 4, four output channels a pass
@@ -332,12 +364,11 @@ def op_work(graph: Graph, op: Op, hw: Hardware, profile: Profile, *, arena_bytes
     family = "reference" if core.core in NO_DSP_CORES else profile.family
     counts, routine, scratch, slice_bytes = _lower(graph, op, family, helium)
     cpi = np.array(CORE_CPI.get(core.core, DEFAULT_CPI))
-    if profile.code == "gcc-cmsis-nn" and family == "cmsis-nn" and not helium and routine.startswith("arm_"):
-        # the ISS measured GCC's code for CMSIS-NN's DSP-extension routines; Helium, the TFLM
-        # reference loops and copies keep their counts. SRAM wait states below stay per
-        # counted activation load.
-        table = code_expansion()
-        cpi = cpi * table.get(routine, table["default"])
+    # the ISS measured GCC's code for CMSIS-NN's DSP-extension routines and for TFLM's reference
+    # kernels; SRAM wait states below stay per counted activation load
+    expansion = code_model_of(profile.code, core.core, helium, routine)
+    if expansion is not None:
+        cpi = cpi * expansion
     act_mem = arena_memory(hw, arena_bytes)
     cpi_act = cpi[vk.LD_ACT]
     if act_mem.kind != "tcm" and core.dcache_bytes == 0:

@@ -15,7 +15,9 @@ arm_depthwise_conv_s8, arm_nn_vec_mat_mult_t_s8 (fully connected), arm_elementwi
 and _mul_s8, arm_avgpool_s8 / arm_max_pool_s8, arm_softmax_s8; the MVE (Helium) versions
 process 16 int8 lanes per vector instruction with tail predication. TFLM reference kernels
 (tensorflow/lite/kernels/internal/reference/integer_ops) are scalar loops with per-tap
-bounds checks and an `Offset()` index computation per load.
+bounds checks and an `Offset()` index computation per load; convolution, depthwise convolution
+and pooling skip (pooling: clamp away) the taps that fall in the padding, so their MACs and loads
+are counted over the in-bounds taps only (`window_taps`).
 """
 
 from __future__ import annotations
@@ -146,18 +148,24 @@ def window_taps(in_size: int, out_size: int, kernel: int, stride: int, pad: int)
 
 
 @njit(cache=True)
-def conv_counts(p: int, k: int, ch: int, kh: int, kw: int, path: int, helium: int) -> np.ndarray:
-    """CONV_2D over p output pixels, k output channels, ch input channels, kh x kw taps."""
+def conv_counts(p: int, k: int, ch: int, kh: int, kw: int, in_taps: int, path: int, helium: int) -> np.ndarray:
+    """CONV_2D over p output pixels, k output channels, ch input channels, kh x kw taps, of which
+    in_taps (output pixel, tap) pairs fall inside the input: TFLM's reference ConvPerChannel tests
+    every tap's bounds and runs its channel loop for the in-bounds ones only (CMSIS-NN's im2col
+    and 1x1 paths compute every tap)."""
     c = np.zeros(N_COUNTS, np.int64)
     r = kh * kw * ch
     if path == REFERENCE:
-        macs = p * k * r
+        # per tap of every output channel: bounds checks; per in-bounds tap: the two Offset()
+        # index computations (3 multiply-adds and an add each) and the channel loop's entry;
+        # per MAC: two byte loads, the input offset, MLA (the channel loop steps both pointers)
+        macs = k * in_taps * ch
         taps = p * k * kh * kw
         c[MAC] += macs
         c[LD_ACT] += macs
         c[LD_W] += macs
-        c[ALU] += 7 * macs + 4 * taps
-        c[LOOP] += macs + taps
+        c[ALU] += macs + 8 * k * in_taps + 4 * taps
+        c[LOOP] += macs + k * in_taps + taps
         c[W_BYTES] += macs
         c[ACT_BYTES] += macs
         _outputs(c, p * k, 3, 1)
@@ -193,10 +201,11 @@ def conv_counts(p: int, k: int, ch: int, kh: int, kw: int, path: int, helium: in
 def depthwise_counts(p: int, k: int, kh: int, kw: int, in_taps: int, path: int, helium: int) -> np.ndarray:
     """DEPTHWISE_CONV_2D over p output pixels and k output channels with kh x kw taps, of which
     in_taps (output pixel, tap) pairs fall inside the input (`window_taps`): arm_depthwise_conv_s8
-    (GENERIC, DSP) visits only those; the other paths compute every tap of the window."""
+    (GENERIC, DSP) visits only those, TFLM's reference DepthwiseConvPerChannel tests every tap's
+    bounds and multiplies the in-bounds ones; the other paths compute every tap of the window."""
     c = np.zeros(N_COUNTS, np.int64)
     taps = kh * kw
-    macs = k * in_taps if path == GENERIC and not helium else p * k * taps
+    macs = k * in_taps if (path == GENERIC and not helium) or path == REFERENCE else p * k * taps
     c[W_BYTES] += macs
     c[ACT_BYTES] += macs
     if path == REFERENCE:
@@ -204,7 +213,7 @@ def depthwise_counts(p: int, k: int, kh: int, kw: int, in_taps: int, path: int, 
         c[LD_ACT] += macs
         c[LD_W] += macs
         c[ALU] += 7 * macs + 4 * p * k * taps
-        c[LOOP] += macs
+        c[LOOP] += p * k * taps
         _outputs(c, p * k, 3, 1)
         return c
     if helium:
@@ -327,16 +336,16 @@ def elementwise_counts(n: int, inputs: int, kind: int, path: int, helium: int) -
 def pool_counts(p: int, k: int, kh: int, kw: int, in_taps: int, is_max: int, path: int,
                 helium: int) -> np.ndarray:
     """AVERAGE_POOL_2D / MAX_POOL_2D over p output pixels of k channels, kh x kw windows, of
-    which in_taps (output pixel, tap) pairs fall inside the input (`window_taps`): arm_avgpool_s8
-    and arm_max_pool_s8 (DSP and MVE) visit only those, TFLM's reference loops test every tap."""
+    which in_taps (output pixel, tap) pairs fall inside the input (`window_taps`): arm_avgpool_s8,
+    arm_max_pool_s8 (DSP and MVE) and TFLM's reference AveragePool / MaxPool (whose loops run
+    from the clamped filter_x_start to filter_x_end) visit only those."""
     c = np.zeros(N_COUNTS, np.int64)
-    taps = kh * kw
     c[OUT_BYTES] += p * k
     if path == REFERENCE:
-        c[ACT_BYTES] += p * k * taps
-        c[LD_ACT] += p * k * taps
-        c[ALU] += p * k * taps * 5 + p * k * 8
-        c[LOOP] += p * k * taps
+        c[ACT_BYTES] += k * in_taps
+        c[LD_ACT] += k * in_taps
+        c[ALU] += k * in_taps * 5 + p * k * 8
+        c[LOOP] += k * in_taps
         c[ST] += p * k
         return c
     c[ACT_BYTES] += k * in_taps

@@ -75,12 +75,14 @@ def window_taps(in_size: int, out_size: int, kernel: int, stride: int, pad: int)
     return sum(1 for o in range(out_size) for j in range(kernel) if 0 <= o * stride - pad + j < in_size)
 
 
-def conv_counts(p: int, k: int, ch: int, kh: int, kw: int, path: int, helium: int) -> np.ndarray:
+def conv_counts(p: int, k: int, ch: int, kh: int, kw: int, in_taps: int, path: int, helium: int) -> np.ndarray:
     t = Tally()
     r = kh * kw * ch
     if path == vk.REFERENCE:
-        # per MAC: two byte loads, Offset() arithmetic, MLA; per tap: bounds checks
-        t.add(p * k * r, mac=1, ld_act=1, ld_w=1, alu=7, loop=1, w_bytes=1, act_bytes=1)
+        # per MAC of an in-bounds tap: two byte loads, the input offset, MLA; per in-bounds tap: two
+        # Offset() computations and the channel loop's entry; per tap: bounds checks
+        t.add(k * in_taps * ch, mac=1, ld_act=1, ld_w=1, alu=1, loop=1, w_bytes=1, act_bytes=1)
+        t.add(k * in_taps, alu=8, loop=1)
         t.add(p * k * kh * kw, alu=4, loop=1)
         _outputs(t, p * k, 3)
         return t.array()
@@ -111,11 +113,13 @@ def depthwise_counts(p: int, k: int, kh: int, kw: int, in_taps: int, path: int, 
         t.add(k * in_taps, mac=1, ld_act=1, ld_w=1, alu=4, loop=1, w_bytes=1, act_bytes=1)
         _outputs(t, p * k, 3)
         return t.array()
-    t.add(p * k * taps, w_bytes=1, act_bytes=1)
     if path == vk.REFERENCE:
-        t.add(p * k * taps, mac=1, ld_act=1, ld_w=1, alu=7 + 4, loop=1)
+        # TFLM: every tap's bounds check and loop step; MACs of the in-bounds taps only
+        t.add(k * in_taps, mac=1, ld_act=1, ld_w=1, alu=7, w_bytes=1, act_bytes=1)
+        t.add(p * k * taps, alu=4, loop=1)
         _outputs(t, p * k, 3)
         return t.array()
+    t.add(p * k * taps, w_bytes=1, act_bytes=1)
     if helium:
         if path != vk.FAST_3X3:
             t.add(p * -(-(taps * k) // 16), ld_act=1, st=1, loop=1)
@@ -186,8 +190,8 @@ def pool_counts(p: int, k: int, kh: int, kw: int, in_taps: int, is_max: int, pat
                 helium: int) -> np.ndarray:
     t = Tally(out_bytes=p * k)
     if path == vk.REFERENCE:
-        # TFLM's loops test every tap of the window for bounds
-        t.add(p * k * kh * kw, ld_act=1, alu=5, loop=1, act_bytes=1)
+        # TFLM's AveragePool / MaxPool clamp the window (filter_x_start .. filter_x_end)
+        t.add(k * in_taps, ld_act=1, alu=5, loop=1, act_bytes=1)
         t.add(p * k, alu=8, st=1)
         return t.array()
     # CMSIS-NN clamps each window to the input: only in-bounds taps are visited

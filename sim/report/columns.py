@@ -249,8 +249,8 @@ DAQ_COLUMNS = (
 STACK_COLUMNS = (  # `edgesim check --kernels [SPEC]`: the software-stack profiles and how far they were measured
     Column("kernels", "str", "", "profile name, the spec's `kernels` value (STACK or STACK@RELEASE)"),
     Column("family", "str", "", "kernel loops it is priced over: cmsis-nn or reference"),
-    Column("code", "str", "", "`gcc-cmsis-nn` (GCC's code for CMSIS-NN's C, measured) or `counted` (the loops' own "
-                              "instructions)"),
+    Column("code", "str", "", "`gcc` (GCC's code for CMSIS-NN's C and TFLM's reference C++, measured), "
+                              "`gcc-cmsis-nn` (for CMSIS-NN's C only) or `counted` (the loops' own instructions)"),
     Column("calibrated", "bool", "", "parameters fitted on measurements (else uncalibrated defaults)"),
     Column("median_error_pct", "float", "%", "median absolute latency error on boards the fit did not see"),
     Column("p90_error_pct", "float", "%", "90th percentile of that error"),

@@ -21,8 +21,8 @@ def test_1x1_fast_path_is_cheaper_per_mac_than_the_generic_im2col_path() -> None
     # on maps of >= ~100 pixels; on 6x6 and smaller maps the per-channel-pair input-offset
     # loop of arm_nn_mat_mult_nt_t_s8 can outweigh the im2col it saves
     for p, k, c in [(1024, 16, 16), (2304, 16, 8), (125, 64, 64), (144, 64, 32)]:
-        fast = _cycles(vk.conv_counts(p, k, c, 1, 1, vk.FAST_1X1, 0))
-        generic = _cycles(vk.conv_counts(p, k, c, 1, 1, vk.GENERIC, 0))
+        fast = _cycles(vk.conv_counts(p, k, c, 1, 1, p, vk.FAST_1X1, 0))
+        generic = _cycles(vk.conv_counts(p, k, c, 1, 1, p, vk.GENERIC, 0))
         assert fast < generic
 
 

@@ -33,21 +33,24 @@ def requantize(acc: np.ndarray, mult: np.ndarray, shift: np.ndarray) -> np.ndarr
     return _div_pow2(_high_mult_no_sat(_i32(acc * (np.int64(1) << left)), mult), right)
 
 
-def conv(x, w, bias, mult, shift, stride, pad, in_off, out_off, act, out_hw, depthwise=False, ch_mult=1):
+def conv(x, w, bias, mult, shift, stride, pad, in_off, out_off, act, out_hw, depthwise=False, ch_mult=1,
+         dilation=(1, 1)):
     """x: NHWC int8, w: OHWI (depthwise: 1HWC, output channel i * ch_mult + m reads input channel i) int8;
-    returns NHWC int8."""
+    tap (i, j) reads input row out_y * stride + i * dilation - pad (TFLM's reference kernels); returns
+    NHWC int8."""
     if depthwise and ch_mult > 1:
         x = np.repeat(x, ch_mult, axis=-1)
     n, ih, iw, ic = x.shape
     oh, ow = out_hw
     kh, kw = w.shape[1], w.shape[2]
-    xp = np.zeros((n, ih + 2 * pad[0] + kh, iw + 2 * pad[1] + kw, ic), np.int64)
+    dh, dw = dilation
+    xp = np.zeros((n, ih + 2 * pad[0] + kh * dh, iw + 2 * pad[1] + kw * dw, ic), np.int64)
     xp[:, pad[0]:pad[0] + ih, pad[1]:pad[1] + iw] = x.astype(np.int64) + in_off  # padding adds 0
     oc = w.shape[3] if depthwise else w.shape[0]
     acc = np.zeros((n, oh, ow, oc), np.int64)
     for i in range(kh):
         for j in range(kw):
-            patch = xp[:, i:i + oh * stride[0]:stride[0], j:j + ow * stride[1]:stride[1]]
+            patch = xp[:, i * dh:i * dh + oh * stride[0]:stride[0], j * dw:j * dw + ow * stride[1]:stride[1]]
             if depthwise:
                 acc += patch * w[0, i, j].astype(np.int64)
             else:

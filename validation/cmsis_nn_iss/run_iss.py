@@ -107,8 +107,9 @@ def build(cmsis: Path, opt: str, work: Path) -> tuple[Path, list[str]]:
     return elf, stubs
 
 
-def harness_defines() -> dict[str, int]:
-    text = (HARNESS / "harness.c").read_text()
+def harness_defines(source: Path = HARNESS / "harness.c") -> dict[str, int]:
+    """The parameter-block indices and op codes a harness source #defines."""
+    text = source.read_text()
     return {m[1]: int(m[2]) for m in re.finditer(r"^#define ((?:P|OP)_[A-Z0-9_]+) (\d+)$", text, re.M)}
 
 
@@ -131,7 +132,7 @@ def softmax_params(input_scale: float = 1 / 16, beta: float = 1.0) -> tuple[int,
 class LayerRunner:
     """Writes one layer into the image and emulates its CMSIS-NN call."""
 
-    def __init__(self, elf: Path, timing: Timing) -> None:
+    def __init__(self, elf: Path, timing: Timing, harness: Path = HARNESS / "harness.c") -> None:
         self.elf = elf
         probe = Machine(FLASH, SRAM, (0, 0), timing)
         syms = probe.load_elf(elf)
@@ -141,7 +142,7 @@ class LayerRunner:
         start = syms["run_layer"]
         end = next(e for s, e, n in self.machine.funcs if n == "run_layer")
         self.machine.skip = (start, end)
-        self.d = harness_defines()
+        self.d = harness_defines(harness)
 
     def run(self, rec: dict, seed: int) -> tuple[Result, str]:
         m, d, syms = self.machine, self.d, self.syms
@@ -231,10 +232,11 @@ class LayerRunner:
         stride, pad = tuple(rec["stride"]), tuple(rec["pad"])
         if op == "CONV_2D":
             want = ref.conv(x, w.reshape(oc, rec["KH"], rec["KW"], ic), bias, mult, shift, stride, pad, 128,
-                            out_zp, act, (oh, ow))
+                            out_zp, act, (oh, ow), dilation=tuple(rec["dilation"]))
         elif op == "DEPTHWISE_CONV_2D":
             want = ref.conv(x, w.reshape(1, rec["KH"], rec["KW"], oc), bias, mult, shift, stride, pad, 128,
-                            out_zp, act, (oh, ow), depthwise=True, ch_mult=int(rec["depth_multiplier"]))
+                            out_zp, act, (oh, ow), depthwise=True, ch_mult=int(rec["depth_multiplier"]),
+                            dilation=tuple(rec["dilation"]))
         elif op == "FULLY_CONNECTED":
             want = ref.fully_connected(x1.reshape(n, ic), w.reshape(oc, ic), bias, int(p[d["P_OUT_MULT"]]),
                                        int(p[d["P_OUT_SHIFT"]]), 128, out_zp, act)

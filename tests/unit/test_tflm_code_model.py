@@ -1,0 +1,116 @@
+"""The `gcc` code model's TFLM reference rows: counted reference loops priced as GCC's code.
+
+The table (sim/cost/gcc_tflm_reference.yaml) is fitted on random layer shapes run instruction by
+instruction (validation/tflm_reference_iss); these tests hold it to the MLPerf Tiny layers of the
+same run, which the fit never saw, and pin where it applies: TFLM's reference routines on the
+DSP-extension cores under `code: gcc`, never on the Cortex-M0+ (Thumb-1, not measured), Helium
+cores or under `gcc-cmsis-nn` (microTVM's non-CMSIS ops are not TFLM's code).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.cost.vector import (CORE_CPI, TFLM_CODE_MODEL_FILE, code_expansion, code_model_of, op_work,
+                             profile_named)
+from sim.graph.ir import Graph
+from sim.spec.load import load_hardware
+from workloads.builder import GraphBuilder
+
+ISS = Path(__file__).resolve().parents[2] / "validation" / "tflm_reference_iss"
+CLASSES = ("mac", "ld_act", "ld_w", "alu", "st", "loop", "req")
+ROUTINES = {"reference conv", "reference depthwise conv", "reference fc", "reference add", "reference mul",
+            "reference average pool", "reference max pool", "reference softmax"}
+
+
+def _held_out() -> pd.DataFrame:
+    ours = pd.DataFrame(json.loads((ISS / "layers.json").read_text()))
+    ran = pd.read_csv(ISS / "iss_cycles.csv").drop(columns=["macs"])
+    df = ours.merge(ran, on=["model", "index"], validate="one_to_one")
+    table = code_expansion(TFLM_CODE_MODEL_FILE)
+    m4 = np.array(CORE_CPI["cortex-m4"])
+    counts = df[[f"edgesim_{c}" for c in CLASSES]].to_numpy(float)
+    df["modelled"] = [float(c @ (m4 * table.get(r, table["default"]))) for c, r in zip(counts, df["routine"])]
+    return df
+
+
+def test_the_table_reproduces_the_instruction_level_run_of_the_mlperf_layers() -> None:
+    df = _held_out()
+    assert (df["routine"] == df["routine_ran"]).all() and (df["output_check"] == "match").all()
+    assert len(df) == 67                      # every MLPerf Tiny operator, softmax included
+    per_model = df.groupby("model")[["modelled", "cycles_m4", "edgesim_cycles_m4"]].sum()
+    err = (per_model["modelled"] / per_model["cycles_m4"] - 1).abs()
+    counted = (per_model["edgesim_cycles_m4"] / per_model["cycles_m4"] - 1).abs()
+    assert set(per_model.index) == {"ad", "ic", "kws", "vww"}
+    assert (err < 0.10).all(), err.to_dict()
+    assert (err < counted / 2).all()          # at least halves the counted instructions' error
+    assert (df["modelled"] / df["cycles_m4"] - 1).abs().median() < 0.15
+
+
+def test_the_table_has_a_row_per_measured_routine_and_a_default() -> None:
+    table = code_expansion(TFLM_CODE_MODEL_FILE)
+    assert set(table) == ROUTINES | {"default"}
+    assert all(v.shape == (7,) and (v >= 0).all() for v in table.values())
+
+
+def _conv() -> Graph:
+    b = GraphBuilder("one-conv", (1, 12, 12, 8))
+    return b.build(b.conv(b.input, 16, 3))
+
+
+def _dilated_depthwise() -> Graph:
+    b = GraphBuilder("dw", (1, 12, 12, 8))
+    g = b.build(b.dwconv(b.input, 3))
+    op = g.ops[0]
+    return Graph(g.name, [dataclasses.replace(op, attrs={**op.attrs, "dilation_h": 2, "dilation_w": 2})], g.tensors)
+
+
+def _cycles(g: Graph, spec: str, profile: str, code: str) -> float:
+    base = profile_named(profile)
+    assert base is not None
+    return op_work(g, g.ops[0], load_hardware(spec), dataclasses.replace(base, code=code)).core_cycles
+
+
+@pytest.mark.parametrize("spec", ["stm32l4r5", "nrf5340", "stm32f746"])   # Cortex-M4, M33, M7
+def test_gcc_prices_tflm_reference_kernels_on_dsp_cores(spec: str) -> None:
+    g = _conv()
+    assert _cycles(g, spec, "tflm-reference", "gcc") > 1.3 * _cycles(g, spec, "tflm-reference", "counted")
+    # gcc-cmsis-nn covers CMSIS-NN's routines only
+    assert _cycles(g, spec, "tflm-reference", "gcc-cmsis-nn") == _cycles(g, spec, "tflm-reference", "counted")
+
+
+@pytest.mark.parametrize("spec", ["stm32g0b1", "ra8d1"])   # Cortex-M0+ (Thumb-1), Cortex-M85 (Helium)
+def test_gcc_leaves_the_reference_loops_of_unmeasured_cores_at_their_counts(spec: str) -> None:
+    g = _conv()
+    assert _cycles(g, spec, "tflm-reference", "gcc") == _cycles(g, spec, "tflm-reference", "counted")
+    assert _cycles(g, spec, "cmsis-nn", "gcc") == _cycles(g, spec, "cmsis-nn", "counted")
+
+
+def test_tflm_with_cmsis_nn_prices_its_reference_fallback_and_microtvm_does_not() -> None:
+    g = _dilated_depthwise()   # TFLM runs dilated depthwise layers on its reference kernel
+    m4 = load_hardware("stm32l4r5")
+    cmsis = profile_named("cmsis-nn")
+    assert cmsis is not None and cmsis.code == "gcc"
+    assert op_work(g, g.ops[0], m4, cmsis).routine == "reference depthwise conv"
+    assert _cycles(g, "stm32l4r5", "cmsis-nn", "gcc") > 1.3 * _cycles(g, "stm32l4r5", "cmsis-nn", "counted")
+    microtvm = profile_named("microtvm")
+    assert microtvm is not None and microtvm.code == "gcc-cmsis-nn"
+    assert _cycles(g, "stm32l4r5", "microtvm", "gcc-cmsis-nn") == _cycles(g, "stm32l4r5", "microtvm", "counted")
+
+
+def test_gcc_keeps_the_cmsis_nn_table_for_cmsis_nn_routines() -> None:
+    g = _conv()
+    assert _cycles(g, "stm32l4r5", "cmsis-nn", "gcc") == _cycles(g, "stm32l4r5", "cmsis-nn", "gcc-cmsis-nn")
+
+
+def test_copies_and_unknown_code_models_keep_their_counts() -> None:
+    assert code_model_of("gcc", "cortex-m4", 0, "copy") is None
+    assert code_model_of("counted", "cortex-m4", 0, "reference conv") is None
+    row = code_model_of("gcc", "cortex-m4", 0, "reference elementwise")   # not measured: the default row
+    assert row is not None and np.array_equal(row, code_expansion(TFLM_CODE_MODEL_FILE)["default"])
