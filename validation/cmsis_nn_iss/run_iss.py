@@ -132,12 +132,13 @@ def softmax_params(input_scale: float = 1 / 16, beta: float = 1.0) -> tuple[int,
 class LayerRunner:
     """Writes one layer into the image and emulates its CMSIS-NN call."""
 
-    def __init__(self, elf: Path, timing: Timing, harness: Path = HARNESS / "harness.c") -> None:
+    def __init__(self, elf: Path, timing: Timing, harness: Path = HARNESS / "harness.c",
+                 cpu: str = "cortex-m4") -> None:
         self.elf = elf
-        probe = Machine(FLASH, SRAM, (0, 0), timing)
+        probe = Machine(FLASH, SRAM, (0, 0), timing, cpu)
         syms = probe.load_elf(elf)
         self.syms = syms
-        self.machine = Machine(FLASH, SRAM, (syms["__weights_start"], syms["__weights_end"]), timing)
+        self.machine = Machine(FLASH, SRAM, (syms["__weights_start"], syms["__weights_end"]), timing, cpu)
         self.machine.load_elf(elf)
         start = syms["run_layer"]
         end = next(e for s, e, n in self.machine.funcs if n == "run_layer")
