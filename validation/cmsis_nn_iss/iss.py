@@ -38,8 +38,8 @@ Cortex-M0+ (`M0PLUS_TIMING`, Machine(cpu="cortex-m0plus"): Unicorn's ARMv6-M Cor
 faults on any Thumb-2 instruction): Cortex-M0+ Technical Reference Manual, Arm DDI 0484C, Table 3-1
 "Cortex-M0+ instruction set summary", zero-wait-state memory:
   data processing 1; MULS 1 with the fast single-cycle multiplier (the iterative option takes 32),
-    the configuration STM32's Cortex-M0+ parts implement ("Multiply in 1-cycle", ST's Cortex-M0+
-    core overview for its STM32 families); `mul_cycles`
+    taken for the STM32G0 ("Multiply in 1-cycle" in ST's Cortex-M0+ core overview, read in its
+    STM32U0 edition; the G0's own figure was not looked up); `mul_cycles`
   LDR*/STR* 2, no pipelining of neighbouring loads (a 2-stage pipeline: pipelined_cycles = 2)
   LDM/STM/PUSH/POP 1 + N; POP {..., pc} 3 + N (1 + N + 1 loads + P)
   branch: not taken 1, taken 2 (P = 1); BX/BLX 2 (1 + P); BL 3 (1 + P + `bl_extra_cycles`)
