@@ -19,7 +19,8 @@ their fitted scales only carry what the board adds to zero-wait-state execution.
 also runs its own C++ reference kernels (every op of `tflm-reference`, the ops CMSIS-NN does
 not cover under `cmsis-nn`), takes `gcc`: the CMSIS-NN table and, on the DSP-extension cores
 whose Thumb-2 code the run measured, the TFLM reference table (`gcc_tflm_reference.yaml`,
-validation/tflm_reference_iss).
+validation/tflm_reference_iss); on ARMv6-M cores the table of GCC's Thumb-1 code for the same
+kernels, measured on a Cortex-M0+ (`gcc_tflm_reference_m0plus.yaml`).
 
 Memory effects: weights stay in flash (`hw.offchip` of kind flash) and are read through
 the cache / ART accelerator when the re-read slice fits it; activations live in the
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 PROFILE_FILE = Path(__file__).with_name("vector_profiles.yaml")
 CODE_MODEL_FILE = Path(__file__).with_name("gcc_cmsis_nn.yaml")
 TFLM_CODE_MODEL_FILE = Path(__file__).with_name("gcc_tflm_reference.yaml")
+TFLM_M0PLUS_CODE_MODEL_FILE = Path(__file__).with_name("gcc_tflm_reference_m0plus.yaml")
 # counted: the loops' own instructions; gcc-cmsis-nn: GCC's code for CMSIS-NN's C routines (the
 # other ops are not TFLM's code, e.g. microTVM's); gcc: GCC's code for CMSIS-NN's C and for
 # TFLM's C++ reference kernels, the two libraries a TFLM build compiles
@@ -83,6 +85,9 @@ NO_DSP_CORES = frozenset({"cortex-m0"})             # ARMv6-M: no SMLAD, CMSIS-N
 # cores whose GCC code for TFLM's reference kernels the Cortex-M4 run stands for: Armv7E-M and
 # Armv8-M Mainline with the DSP extension (Thumb-1 M0+ and Helium cores were not measured)
 TFLM_GCC_CORES = frozenset({"cortex-m4", "cortex-m33", "cortex-m7"})
+# ARMv6-M cores: GCC's Thumb-1 code for the same kernels, measured on a Cortex-M0+
+# (validation/tflm_reference_iss, run_tflm.py --cpu cortex-m0plus)
+TFLM_GCC_THUMB1_CORES = frozenset({"cortex-m0"})
 REFERENCE_PREFIX = "reference "   # routine names of TFLM's reference loops
 
 PATH_NAMES = {
@@ -171,10 +176,11 @@ def code_expansion(path: Path = CODE_MODEL_FILE) -> dict[str, np.ndarray]:
     loop instruction on the loop classes, and the measured epilogue over the counted table's
     requantization on REQ, so other cores price them with their own cycles per class.
     `default` (routines the instruction-level run did not cover) is the measured total over
-    the counted total."""
+    the counted total. A table's `core` (default cortex-m4) is the core whose cycles its
+    epilogues are in, so REQ's multiplier is over that core's counted requantization."""
     raw = yaml.safe_load(path.read_text())
-    req_m4 = CORE_CPI["cortex-m4"][vk.REQ]
-    return {name: np.array([float(t["loop_body"])] * vk.REQ + [float(t["epilogue_cycles"]) / req_m4])
+    req = CORE_CPI[str(raw.get("core", "cortex-m4"))][vk.REQ]
+    return {name: np.array([float(t["loop_body"])] * vk.REQ + [float(t["epilogue_cycles"]) / req])
             for name, t in raw["routines"].items()}
 
 
@@ -246,11 +252,14 @@ def _core(hw: Hardware) -> VectorUnit:
 def code_model_of(code: str, core: str, helium: int, routine: str) -> np.ndarray | None:
     """The code-model multipliers per count class for one routine, or None where the routine
     keeps its counted instructions: Helium code, copies, routines of a library the profile's
-    code model does not cover, and TFLM's reference loops on cores the run did not stand for."""
+    code model does not cover, and TFLM's reference loops on cores the runs did not stand for
+    (Helium cores). ARMv6-M cores take the Thumb-1 table."""
     if code in ("gcc-cmsis-nn", "gcc") and not helium and routine.startswith("arm_"):
         table = code_expansion()
     elif code == "gcc" and core in TFLM_GCC_CORES and routine.startswith(REFERENCE_PREFIX):
         table = code_expansion(TFLM_CODE_MODEL_FILE)
+    elif code == "gcc" and core in TFLM_GCC_THUMB1_CORES and routine.startswith(REFERENCE_PREFIX):
+        table = code_expansion(TFLM_M0PLUS_CODE_MODEL_FILE)
     else:
         return None
     return table.get(routine, table["default"])

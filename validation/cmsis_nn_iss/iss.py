@@ -1,6 +1,7 @@
 """Instruction-level Cortex-M4 run of a bare-metal ELF: what executed, by class, and its cycles.
 
-Unicorn (QEMU's ARMv7-M, CPU model Cortex-M4) executes the code. Counting is per translated
+Unicorn (QEMU) executes the code; its M-class mode always instantiates QEMU's Cortex-M33, which
+executes the Cortex-M4's Thumb-2 and DSP instructions alike (the timing below is the M4's). Counting is per translated
 basic block, not per instruction: a UC_HOOK_BLOCK callback counts how often each block runs;
 each distinct block is decoded once with Capstone and its per-class counts and static cycles
 are cached, so the Python cost is one dictionary update per block execution.
@@ -32,6 +33,18 @@ summary" and 3.3.2 "Load/store timings"), zero-wait-state memory:
   IT: 1 (the TRM allows it to fold into the previous instruction; not modelled)
 Flash wait states are not modelled here: flash_read_bytes reports the data read from flash so that
 edgesim can price them with the part's wait states.
+
+Cortex-M0+ (`M0PLUS_TIMING`, Machine(cpu="cortex-m0plus"): Unicorn's ARMv6-M Cortex-M0 model, which
+faults on any Thumb-2 instruction): Cortex-M0+ Technical Reference Manual, Arm DDI 0484C, Table 3-1
+"Cortex-M0+ instruction set summary", zero-wait-state memory:
+  data processing 1; MULS 1 with the fast single-cycle multiplier (the iterative option takes 32),
+    taken for the STM32G0 ("Multiply in 1-cycle" in ST's Cortex-M0+ core overview, read in its
+    STM32U0 edition; the G0's own figure was not looked up); `mul_cycles`
+  LDR*/STR* 2, no pipelining of neighbouring loads (a 2-stage pipeline: pipelined_cycles = 2)
+  LDM/STM/PUSH/POP 1 + N; POP {..., pc} 3 + N (1 + N + 1 loads + P)
+  branch: not taken 1, taken 2 (P = 1); BX/BLX 2 (1 + P); BL 3 (1 + P + `bl_extra_cycles`)
+ARMv6-M has no divide, IT, CBZ or table branch: GCC calls libgcc's __aeabi_idiv and friends, and
+64-bit multiplies call __aeabi_lmul; their instructions are counted under their own function name.
 """
 
 from __future__ import annotations
@@ -78,6 +91,16 @@ class Timing:
     pipelined_cycles: int = 1     # each further single load/store in a pipelined run
     it_cycles: int = 1            # IT (folding not modelled)
     pipeline_after_store: bool = False  # TRM 3.3.2: nothing is pipelined after a store
+    mul_cycles: int = 1           # MUL, SMULL and the other multiplies without accumulate
+    bl_extra_cycles: int = 0      # BL beyond 1 + P (Cortex-M0+: 3 = 1 + 1 + 1)
+
+
+# Cortex-M0+ TRM (DDI 0484C) Table 3-1, fast multiplier; see the module docstring
+M0PLUS_TIMING = Timing(refill_cycles=1, div_cycles=0, load_cycles=2, pipelined_cycles=2, it_cycles=0,
+                       mul_cycles=1, bl_extra_cycles=1)
+# spec core name -> (Unicorn CPU model, default timing)
+CPUS = {"cortex-m4": (uc_arm.UC_CPU_ARM_CORTEX_M4, Timing()),
+        "cortex-m0plus": (uc_arm.UC_CPU_ARM_CORTEX_M0, M0PLUS_TIMING)}
 
 
 @dataclass(frozen=True)
@@ -172,6 +195,8 @@ def decode_block(md: capstone.Cs, code: bytes, addr: int, func: str, timing: Tim
         elif name in BRANCH:
             counts["branch"] += 1
             cycles += 2 if name in ("tbb", "tbh") else 1
+            if name == "bl":
+                cycles += timing.bl_extra_cycles
             writes_pc = True
         else:
             if name in MAC:
@@ -182,6 +207,8 @@ def decode_block(md: capstone.Cs, code: bytes, addr: int, func: str, timing: Tim
                     mul += 1
             if name in DIV:
                 cycles += timing.div_cycles
+            elif name in MUL:
+                cycles += timing.mul_cycles
             elif name == "it":
                 cycles += timing.it_cycles
             else:
@@ -223,14 +250,21 @@ class Result:
 
 
 class Machine:
-    """A Cortex-M4 in Unicorn with a flash window for weights and SRAM, running one ELF."""
+    """A Cortex-M4 (or Cortex-M0+, `cpu`) in Unicorn with a flash window for weights and SRAM,
+    running one ELF; `timing` defaults to the CPU's table."""
 
     def __init__(self, flash: tuple[int, int], sram: tuple[int, int], weights: tuple[int, int],
-                 timing: Timing | None = None) -> None:
-        self.timing = timing or Timing()
+                 timing: Timing | None = None, cpu: str = "cortex-m4") -> None:
+        model, default = CPUS[cpu]
+        self.cpu = cpu
+        self.timing = timing or default
         self.flash, self.sram, self.weights = flash, sram, weights
-        self.uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
-        self.uc.ctl_set_cpu_model(uc_arm.UC_CPU_ARM_CORTEX_M4)
+        # Unicorn's cpu_arm_init replaces any model with its Cortex-M33 when UC_MODE_MCLASS is set;
+        # the M0+ is asked for without it (QEMU's cortex-m0 is M-profile by itself, ARMv6-M: a
+        # Thumb-2 instruction is UC_ERR_INSN_INVALID). The Cortex-M4 setting keeps the mode, so that
+        # runs on the M33 model, which executes the same Thumb-2 and DSP instructions
+        self.uc = Uc(UC_ARCH_ARM, UC_MODE_THUMB | (0 if cpu == "cortex-m0plus" else UC_MODE_MCLASS))
+        self.uc.ctl_set_cpu_model(model)
         self.uc.mem_map(flash[0], flash[1])
         self.uc.mem_map(sram[0], sram[1])
         self.md = capstone.Cs(capstone.CS_ARCH_ARM, capstone.CS_MODE_THUMB | capstone.CS_MODE_MCLASS)

@@ -24,11 +24,14 @@ from pathlib import Path
 import numpy as np
 
 import reference as ref
-from iss import CLASSES, Machine, Result, Timing
+from iss import CLASSES, CPUS, Machine, Result, Timing
 
 HERE = Path(__file__).resolve().parent
 HARNESS = HERE / "harness"
 CPU_FLAGS = ["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+# --cpu -> GCC's target flags; on the Cortex-M0+ (no __ARM_FEATURE_DSP) CMSIS-NN compiles its
+# no-DSP C branches, which the reconstruction must then hold (README.md, M0+ section)
+TARGET_FLAGS = {"cortex-m4": CPU_FLAGS, "cortex-m0plus": ["-mcpu=cortex-m0plus", "-mthumb", "-mfloat-abi=soft"]}
 
 # CMSIS-NN sources the image needs (paths under the CMSIS_5 root).
 SOURCES = [
@@ -79,8 +82,9 @@ def compiler_version() -> str:
     return out.stdout.splitlines()[0].strip()
 
 
-def build(cmsis: Path, opt: str, work: Path) -> tuple[Path, list[str]]:
-    """Compile the harness and CMSIS-NN for Cortex-M4; return the ELF and the stubbed routines."""
+def build(cmsis: Path, opt: str, work: Path, cpu: str = "cortex-m4") -> tuple[Path, list[str]]:
+    """Compile the harness and CMSIS-NN for `cpu`; return the ELF and the stubbed routines."""
+    cpu_flags = TARGET_FLAGS[cpu]
     missing = [s for s in SOURCES if not (cmsis / s).is_file()]
     if missing:
         sys.exit(f"{cmsis}: missing CMSIS-NN sources: {', '.join(missing)}")
@@ -88,7 +92,7 @@ def build(cmsis: Path, opt: str, work: Path) -> tuple[Path, list[str]]:
     sources = [cmsis / s for s in SOURCES] + [cmsis / p for n, p in OPTIONAL.items() if n not in stubs]
     work.mkdir(parents=True, exist_ok=True)
     # the arm_math.h shim comes last, so a full CMSIS_5 tree's own CMSIS-DSP arm_math.h wins
-    cflags = [*CPU_FLAGS, *opt.split(), "-ffunction-sections", "-fdata-sections",
+    cflags = [*cpu_flags, *opt.split(), "-ffunction-sections", "-fdata-sections",
               *[a for inc in INCLUDES for a in ("-I", str(cmsis / inc))], "-I", str(HARNESS / "shim")]
     objs = []
     for src in [*sources, HARNESS / "harness.c"]:
@@ -101,7 +105,7 @@ def build(cmsis: Path, opt: str, work: Path) -> tuple[Path, list[str]]:
                         str(HARNESS / "stubs.c"), "-o", str(obj)], check=True)
         objs.append(obj)
     elf = work / "iss.elf"
-    subprocess.run(["arm-none-eabi-gcc", *CPU_FLAGS, "-nostartfiles", "-T", str(HARNESS / "link.ld"),
+    subprocess.run(["arm-none-eabi-gcc", *cpu_flags, "-nostartfiles", "-T", str(HARNESS / "link.ld"),
                     "-Wl,--gc-sections", f"-Wl,-Map={work / 'iss.map'}", "-o", str(elf),
                     *map(str, objs), "-lc", "-lgcc"], check=True)
     return elf, stubs
@@ -132,12 +136,13 @@ def softmax_params(input_scale: float = 1 / 16, beta: float = 1.0) -> tuple[int,
 class LayerRunner:
     """Writes one layer into the image and emulates its CMSIS-NN call."""
 
-    def __init__(self, elf: Path, timing: Timing, harness: Path = HARNESS / "harness.c") -> None:
+    def __init__(self, elf: Path, timing: Timing, harness: Path = HARNESS / "harness.c",
+                 cpu: str = "cortex-m4") -> None:
         self.elf = elf
-        probe = Machine(FLASH, SRAM, (0, 0), timing)
+        probe = Machine(FLASH, SRAM, (0, 0), timing, cpu)
         syms = probe.load_elf(elf)
         self.syms = syms
-        self.machine = Machine(FLASH, SRAM, (syms["__weights_start"], syms["__weights_end"]), timing)
+        self.machine = Machine(FLASH, SRAM, (syms["__weights_start"], syms["__weights_end"]), timing, cpu)
         self.machine.load_elf(elf)
         start = syms["run_layer"]
         end = next(e for s, e, n in self.machine.funcs if n == "run_layer")
@@ -261,7 +266,8 @@ def hash_name(name: str) -> int:
     return int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "little")
 
 
-def row(rec: dict, res: Result, check: str, opt: str, compiler: str) -> dict[str, object]:
+def row(rec: dict, res: Result, check: str, opt: str, compiler: str,
+        cycles_column: str = "cycles_m4") -> dict[str, object]:
     ran = [k for k in KERNELS if k in res.functions]
     out: dict[str, object] = {
         "model": rec["model"], "index": rec["index"], "op_type": rec["op_type"],
@@ -270,7 +276,7 @@ def row(rec: dict, res: Result, check: str, opt: str, compiler: str) -> dict[str
     }
     out.update({c: res.counts[c] for c in CLASSES if c != "branch"})
     out.update({"ld_act_sp": res.sp_loads, "alu_mul": res.mul, "branches_taken": res.branches_taken,
-                "branches_not_taken": res.branches_not_taken, "cycles_m4": res.cycles,
+                "branches_not_taken": res.branches_not_taken, cycles_column: res.cycles,
                 "flash_read_bytes": res.flash_w_read_bytes, "flash_const_read_bytes": res.flash_const_read_bytes,
                 "output_check": check, "opt": opt, "compiler": compiler,
                 "functions": ";".join(f"{k}={v}" for k, v in sorted(res.functions.items(), key=lambda kv: -kv[1]))})
@@ -304,14 +310,20 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--refill-cycles", type=int, default=Timing.refill_cycles, help="P, taken-branch refill")
     ap.add_argument("--div-cycles", type=int, default=Timing.div_cycles)
+    ap.add_argument("--cpu", choices=sorted(TARGET_FLAGS), default="cortex-m4",
+                    help="target core: GCC's -mcpu, Unicorn's CPU model and iss.py's timing table "
+                         "(cortex-m0plus ignores --refill-cycles/--div-cycles)")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
-    work = HERE / "_work" / args.opt.replace(" ", "").lstrip("-")
-    elf, stubs = build(args.cmsis_nn.resolve(), args.opt, work)
+    work = HERE / "_work" / (args.opt.replace(" ", "").lstrip("-") + ("" if args.cpu == "cortex-m4" else f"_{args.cpu}"))
+    elf, stubs = build(args.cmsis_nn.resolve(), args.opt, work, args.cpu)
     compiler = compiler_version()
-    print(f"built {elf} ({compiler}, {args.opt}); trap stubs: {', '.join(stubs) or 'none'}")
-    runner = LayerRunner(elf, Timing(refill_cycles=args.refill_cycles, div_cycles=args.div_cycles))
+    print(f"built {elf.relative_to(HERE)} ({compiler}, {args.opt}, {args.cpu}); trap stubs: {', '.join(stubs) or 'none'}")
+    timing = (Timing(refill_cycles=args.refill_cycles, div_cycles=args.div_cycles) if args.cpu == "cortex-m4"
+              else CPUS[args.cpu][1])
+    runner = LayerRunner(elf, timing, cpu=args.cpu)
+    cycles_column = "cycles_m4" if args.cpu == "cortex-m4" else "cycles_m0plus"
     recs = json.loads(args.layers.read_text())
     if args.only:
         model, _, index = args.only.partition(":")
@@ -322,15 +334,15 @@ def main() -> None:
         res, check = runner.run(rec, args.seed)
         if res.unsupported:
             sys.exit(f"{rec['model']}:{rec['index']}: instructions without a timing rule ran: {res.unsupported}")
-        rows.append(row(rec, res, check, args.opt, compiler))
+        rows.append(row(rec, res, check, args.opt, compiler, cycles_column))
         r = rows[-1]
         print(f"{rec['model']:4} {rec['index']:3} {rec['op_type']:18} {r['routine_ran']:26} "
               f"instr {res.instructions:>10,} cycles {res.cycles:>10,}  output {check}  ({time.perf_counter() - t:.1f} s)")
     with open(args.out, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=COLUMNS)
+        w = csv.DictWriter(fh, fieldnames=[cycles_column if c == "cycles_m4" else c for c in COLUMNS])
         w.writeheader()
         w.writerows(rows)
-    print("\n".join(summary(rows)))
+    print("\n".join(summary([{**r, "cycles_m4": r[cycles_column]} for r in rows])))
     print(f"{len(rows)} layers -> {args.out} in {time.perf_counter() - t0:.0f} s")
 
 

@@ -19,7 +19,7 @@ pytest.importorskip("elftools")
 import numpy as np  # noqa: E402
 
 import reference as ref  # noqa: E402
-from iss import Machine, Timing, decode_block  # noqa: E402
+from iss import M0PLUS_TIMING, Machine, Timing, decode_block  # noqa: E402
 
 AS = shutil.which("arm-none-eabi-as")
 LD = shutil.which("arm-none-eabi-ld")
@@ -33,11 +33,11 @@ SENTINEL = 0x083FFF00
 HEADER = ".syntax unified\n.thumb\n.global f\n.type f, %function\nf:\n"
 
 
-def build(tmp_path: Path, body: str) -> Path:
+def build(tmp_path: Path, body: str, mcpu: str = "cortex-m4") -> Path:
     src = tmp_path / "t.s"
     src.write_text(HEADER + body + "\n.size f, .-f\n.ltorg\n")
     obj, elf = tmp_path / "t.o", tmp_path / "t.elf"
-    subprocess.run([AS, "-mcpu=cortex-m4", "-mthumb", str(src), "-o", str(obj)], check=True)
+    subprocess.run([AS, f"-mcpu={mcpu}", "-mthumb", str(src), "-o", str(obj)], check=True)
     subprocess.run([LD, "-Ttext=0x08000000", "-e", "f", str(obj), "-o", str(elf)], check=True)
     return elf
 
@@ -142,6 +142,72 @@ def test_pipelining_survives_a_block_split_at_a_page_boundary(tmp_path: Path) ->
     assert r.instructions == 513
     assert len(m._exec) >= 2  # the split this test is about happened
     assert r.cycles == 1 + 509 + 2 + 1 + 1 + 2
+
+
+# --- Cortex-M0+ (Thumb-1, DDI 0484C Table 3-1) ----------------------------------------------------------------
+
+def run_m0plus(tmp_path: Path, body: str, timing: Timing | None = None):
+    m = Machine(FLASH, SRAM, WEIGHTS, timing, cpu="cortex-m0plus")
+    syms = m.load_elf(build(tmp_path, body, "cortex-m0plus"))
+    return m.call(syms["f"], SRAM[0] + SRAM[1] - 16, SENTINEL)
+
+
+LOOP_M0PLUS = """
+  push {r4, lr}
+  movs r3, #10
+  ldr r1, =0x08100004
+  ldr r2, =0x20001000
+1:
+  ldr r0, [r1]
+  ldr r4, [r2]
+  adds r1, #4
+  adds r2, #4
+  muls r0, r4
+  adds r4, r0
+  subs r3, #1
+  bne 1b
+  pop {r4, pc}
+"""
+
+
+@needs_toolchain
+def test_m0plus_loop_cycles_follow_table_3_1(tmp_path: Path) -> None:
+    # push 1+2, movs 1, two literal loads 2+2 (no pipelining), per iteration: two loads 2+2,
+    # four adds/subs 1 each, muls 1, bne 1 (+1 when taken, 9 times), pop {r4, pc} 3+1
+    r = run_m0plus(tmp_path, LOOP_M0PLUS)
+    assert r.instructions == 4 + 10 * 8 + 1
+    assert r.counts == {"mac": 0, "ld_act": 11, "ld_w": 10, "ld_const": 2, "st": 1, "branch": 10, "alu": 51}
+    assert r.mul == 10 and (r.branches_taken, r.branches_not_taken) == (9, 1)
+    assert r.cycles == 3 + 1 + 4 + 10 * 10 + 9 * 1 + 4
+
+
+@needs_toolchain
+def test_m0plus_iterative_multiplier_charges_32_per_muls(tmp_path: Path) -> None:
+    fast = run_m0plus(tmp_path, LOOP_M0PLUS)
+    slow = run_m0plus(tmp_path, LOOP_M0PLUS, Timing(**{**M0PLUS_TIMING.__dict__, "mul_cycles": 32}))
+    assert slow.cycles - fast.cycles == 10 * 31
+
+
+@needs_toolchain
+def test_m0plus_calls_and_multiple_transfers(tmp_path: Path) -> None:
+    # push {lr} 1+1, ldr literal 2, ldm 1+3, stm 1+2, bl 3, (g: bx lr 2), pop {pc} 3+0
+    body = ("  push {lr}\n  ldr r0, =0x20001000\n  ldm r0!, {r1, r2, r3}\n  stm r0!, {r1, r2}\n"
+            "  bl g\n  pop {pc}\ng:\n  bx lr\n")
+    r = run_m0plus(tmp_path, body)
+    assert r.instructions == 7
+    assert r.cycles == 2 + 2 + 4 + 3 + 3 + 2 + 3
+    assert r.counts["st"] == 2 and r.counts["branch"] == 2
+
+
+@needs_toolchain
+def test_m0plus_model_rejects_thumb2(tmp_path: Path) -> None:
+    """Unicorn's Cortex-M0 is ARMv6-M: a Thumb-2 instruction faults instead of being timed."""
+    from unicorn import UcError
+
+    m = Machine(FLASH, SRAM, WEIGHTS, cpu="cortex-m0plus")
+    syms = m.load_elf(build(tmp_path, "  smlad r0, r1, r2, r0\n  bx lr\n"))
+    with pytest.raises((UcError, RuntimeError)):
+        m.call(syms["f"], SRAM[0] + SRAM[1] - 16, SENTINEL)
 
 
 # --- reference.py: the added kernels against plain loops over the same integer arithmetic --------------------

@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "cmsis_nn_iss"))
 
-from iss import CLASSES, Result, Timing  # noqa: E402
+from iss import CLASSES, CPUS, Result  # noqa: E402
 from run_iss import COLUMNS, CPU_FLAGS, LayerRunner, summary  # noqa: E402
 
 HARNESS = HERE / "harness"
@@ -46,6 +46,9 @@ ROUTINES = {
     "tflm_softmax": "reference softmax",
 }
 NOT_BUILT: frozenset[str] = frozenset()   # op types whose reference kernel is not in the harness
+# --cpu -> GCC's target flags; the Cortex-M0+ (ARMv6-M, Thumb-1, no FPU) links libgcc's v6-m
+# multilib, whose __aeabi_idiv/__aeabi_lmul the kernels call for division and 64-bit multiplies
+TARGET_FLAGS = {"cortex-m4": CPU_FLAGS, "cortex-m0plus": ["-mcpu=cortex-m0plus", "-mthumb", "-mfloat-abi=soft"]}
 
 
 def compiler_version() -> str:
@@ -53,13 +56,14 @@ def compiler_version() -> str:
     return out.stdout.splitlines()[0].strip()
 
 
-def build(tflm: Path, opt: str, ndebug: bool, work: Path) -> Path:
-    """Compile the harness and TFLM's common.cc for Cortex-M4; return the ELF."""
+def build(tflm: Path, opt: str, ndebug: bool, work: Path, cpu: str = "cortex-m4") -> Path:
+    """Compile the harness and TFLM's common.cc for `cpu` (Cortex-M4 or M0+); return the ELF."""
+    cpu_flags = TARGET_FLAGS[cpu]
     missing = [s for s in [*SOURCES, *HEADERS] if not (tflm / s).is_file()]
     if missing:
         sys.exit(f"{tflm}: missing TFLM sources: {', '.join(missing)}")
     work.mkdir(parents=True, exist_ok=True)
-    flags = [*CPU_FLAGS, *opt.split(), *CXX_FLAGS, *(["-DNDEBUG"] if ndebug else []),
+    flags = [*cpu_flags, *opt.split(), *CXX_FLAGS, *(["-DNDEBUG"] if ndebug else []),
              *[a for inc in INCLUDES for a in ("-I", str(tflm / inc))]]
     objs = []
     for src in [*(tflm / s for s in SOURCES), HARNESS / "harness.cc"]:
@@ -69,14 +73,15 @@ def build(tflm: Path, opt: str, ndebug: bool, work: Path) -> Path:
     elf = work / "tflm.elf"
     # newlib's nosys stubs: without NDEBUG gemmlowp's assert() links abort(), whose syscalls they
     # satisfy; a failed assert in the run would stop at its trap, never reach the sentinel
-    subprocess.run(["arm-none-eabi-g++", *CPU_FLAGS, "-nostartfiles", "--specs=nosys.specs",
+    subprocess.run(["arm-none-eabi-g++", *cpu_flags, "-nostartfiles", "--specs=nosys.specs",
                     "-T", str(HARNESS / "link.ld"),
                     "-Wl,--gc-sections", f"-Wl,-Map={work / 'tflm.map'}", "-o", str(elf),
                     *map(str, objs), "-lc", "-lgcc"], check=True)
     return elf
 
 
-def row(rec: dict, res: Result, check: str, opt: str, compiler: str) -> dict[str, object]:
+def row(rec: dict, res: Result, check: str, opt: str, compiler: str,
+        cycles_column: str = "cycles_m4") -> dict[str, object]:
     ran = [ROUTINES[f] for f in ROUTINES if f in res.functions]
     out: dict[str, object] = {
         "model": rec["model"], "index": rec["index"], "op_type": rec["op_type"],
@@ -85,7 +90,7 @@ def row(rec: dict, res: Result, check: str, opt: str, compiler: str) -> dict[str
     }
     out.update({c: res.counts[c] for c in CLASSES if c != "branch"})
     out.update({"ld_act_sp": res.sp_loads, "alu_mul": res.mul, "branches_taken": res.branches_taken,
-                "branches_not_taken": res.branches_not_taken, "cycles_m4": res.cycles,
+                "branches_not_taken": res.branches_not_taken, cycles_column: res.cycles,
                 "flash_read_bytes": res.flash_w_read_bytes, "flash_const_read_bytes": res.flash_const_read_bytes,
                 "output_check": check, "opt": opt, "compiler": compiler,
                 "functions": ";".join(f"{k}={v}" for k, v in sorted(res.functions.items(), key=lambda kv: -kv[1]))})
@@ -101,16 +106,21 @@ def main() -> None:
     ap.add_argument("--debug-checks", action="store_true",
                     help="TFLM's default build: DCHECKs compiled in (no -DNDEBUG)")
     ap.add_argument("--only", default="", help="MODEL or MODEL:INDEX to run a subset")
+    ap.add_argument("--cpu", choices=sorted(TARGET_FLAGS), default="cortex-m4",
+                    help="target core: GCC's -mcpu, Unicorn's CPU model and iss.py's timing table")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
     t0 = time.perf_counter()
     opt = args.opt + ("" if args.debug_checks else " -DNDEBUG")
-    work = HERE / "_work" / (args.opt.replace(" ", "").lstrip("-") + ("_dcheck" if args.debug_checks else ""))
-    elf = build(args.tflm.resolve(), args.opt, not args.debug_checks, work)
+    work = HERE / "_work" / (args.opt.replace(" ", "").lstrip("-") + ("_dcheck" if args.debug_checks else "")
+                             + ("" if args.cpu == "cortex-m4" else f"_{args.cpu}"))
+    elf = build(args.tflm.resolve(), args.opt, not args.debug_checks, work, args.cpu)
     compiler = compiler_version()
-    print(f"built {elf} ({compiler}, {opt})")
-    runner = LayerRunner(elf, Timing(), HARNESS / "harness.cc")
+    print(f"built {elf.relative_to(HERE)} ({compiler}, {opt}, {args.cpu})")
+    runner = LayerRunner(elf, CPUS[args.cpu][1], HARNESS / "harness.cc", args.cpu)
+    cycles_column = "cycles_m4" if args.cpu == "cortex-m4" else "cycles_m0plus"
+    columns = [cycles_column if c == "cycles_m4" else c for c in COLUMNS]
     recs = json.loads(args.layers.read_text())
     if args.only:
         model, _, index = args.only.partition(":")
@@ -126,17 +136,17 @@ def main() -> None:
             sys.exit(f"{rec['model']}:{rec['index']}: instructions without a timing rule ran: {res.unsupported}")
         if check != "match":
             sys.exit(f"{rec['model']}:{rec['index']} {rec['op_type']}: output {check} against the NumPy reference")
-        r = row(rec, res, check, opt, compiler)
+        r = row(rec, res, check, opt, compiler, cycles_column)
         if r["routine_ran"] != rec["routine"]:
             sys.exit(f"{rec['model']}:{rec['index']}: ran {r['routine_ran']}, edgesim charges {rec['routine']}")
         rows.append(r)
         print(f"{rec['model']:9} {rec['index']:3} {rec['op_type']:18} {r['routine_ran']:24} "
               f"instr {res.instructions:>11,} cycles {res.cycles:>11,}  output {check}  ({time.perf_counter() - t:.1f} s)")
     with open(args.out, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=COLUMNS)
+        w = csv.DictWriter(fh, fieldnames=columns)
         w.writeheader()
         w.writerows(rows)
-    print("\n".join(summary(rows)))
+    print("\n".join(summary([{**r, "cycles_m4": r[cycles_column]} for r in rows])))
     if skipped:
         print(f"not run (no reference kernel in the harness): {len(skipped)} layers: "
               + ", ".join(f"{r['model']}:{r['index']} {r['op_type']}" for r in skipped))

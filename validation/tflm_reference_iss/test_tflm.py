@@ -59,3 +59,24 @@ def test_every_kernel_runs_checks_and_names_its_routine(tmp_path: Path) -> None:
         assert check == "match", routine
         row = run_tflm.row(rec, res, check, "-O2", "")
         assert row["routine_ran"] == routine and res.cycles > 0 and not res.unsupported
+
+
+@needs_build
+def test_every_kernel_runs_on_the_cortex_m0plus_model(tmp_path: Path) -> None:
+    """The Thumb-1 build on Unicorn's ARMv6-M model (a Thumb-2 instruction would fault), timed with
+    the Cortex-M0+ table: every routine's first random layer matches NumPy and runs longer than
+    on the Cortex-M4 (no load pipelining, no MLA, 64-bit multiplies in libgcc)."""
+    from iss import CPUS
+
+    recs = json.loads((HERE / "synthetic_layers.json").read_text())
+    first = {}
+    for r in recs:
+        first.setdefault(r["routine"], r)
+    m0 = LayerRunner(run_tflm.build(TFLM, "-O2", True, tmp_path / "m0", "cortex-m0plus"), CPUS["cortex-m0plus"][1],
+                     run_tflm.HARNESS / "harness.cc", "cortex-m0plus")
+    m4 = LayerRunner(run_tflm.build(TFLM, "-O2", True, tmp_path / "m4"), Timing(), run_tflm.HARNESS / "harness.cc")
+    for routine, rec in first.items():
+        res, check = m0.run(rec, 0)
+        assert check == "match", routine
+        assert run_tflm.row(rec, res, check, "-O2", "", "cycles_m0plus")["routine_ran"] == routine
+        assert res.counts["mac"] == 0 and res.cycles > m4.run(rec, 0)[0].cycles, routine

@@ -1,0 +1,147 @@
+"""Fit the `gcc` code model's TFLM reference rows for the Cortex-M0+: its cycles per counted event.
+
+fit_tflm.py's two terms per routine, for GCC's Thumb-1 code (run_tflm.py --cpu cortex-m0plus):
+`loop_body`, executed Cortex-M0+ cycles per counted loop cycle (MAC, loads, ALU, stores and loop
+classes at edgesim's `cortex-m0` table), and `epilogue_cycles`, Cortex-M0+ cycles per requantized
+output (the table has 30), non-negative, each layer weighted by 1 / its measured cycles. Fitted
+on the random shapes only (synthetic_layers.json, iss_synthetic_m0plus.csv; their counts are the
+same on a Cortex-M0 spec, where every profile runs the reference loops) and reported on the
+MLPerf Tiny layers priced for the STM32G0B1 (layers_m0plus.json, iss_cycles_m0plus.csv).
+
+    python validation/tflm_reference_iss/fit_m0plus.py [--write]
+
+With --write the table goes to sim/cost/gcc_tflm_reference_m0plus.yaml, which profiles with
+`code: gcc` use for the TFLM reference routines on `cortex-m0` cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "cmsis_nn_iss"))
+
+from compare import markdown  # noqa: E402
+from fit_code_model import DEFAULT, errors, nnls  # noqa: E402
+
+from sim.cost.vector import CORE_CPI  # noqa: E402
+
+ROOT = HERE.parents[1]
+TABLE = ROOT / "sim" / "cost" / "gcc_tflm_reference_m0plus.yaml"
+CORE = "cortex-m0"          # edgesim's core name for ARMv6-M parts (the G0B1's Cortex-M0+)
+CPI = np.array(CORE_CPI[CORE])
+CLASSES = ("mac", "ld_act", "ld_w", "alu", "st", "loop", "req")
+
+
+def load(layers: Path, iss: Path) -> pd.DataFrame:
+    """Records joined with the run; `cycles_m4`/`edgesim_cycles_m4` hold the Cortex-M0+ run's cycles
+    and the counts at the `cortex-m0` table, so cmsis_nn_iss's `errors` and tables read them."""
+    ours = pd.DataFrame(json.loads(layers.read_text()))
+    ran = pd.read_csv(iss).drop(columns=["macs"], errors="ignore")
+    df = ours.merge(ran, on=["model", "index"], validate="one_to_one")
+    bad = df[df["routine"] != df["routine_ran"]]
+    if len(bad) or (df["output_check"] != "match").any():
+        raise SystemExit(f"{iss}: {len(bad)} layers ran another routine than edgesim charged, or an output differs")
+    counts = df[[f"edgesim_{c}" for c in CLASSES]].to_numpy(float)
+    df["edgesim_cycles_m4"] = counts @ CPI
+    df["cycles_m4"] = df["cycles_m0plus"]
+    df["edgesim_ld"] = df["edgesim_ld_act"] + df["edgesim_ld_w"]
+    df["ld"] = df["ld_act"] + df["ld_w"]
+    return df
+
+
+def fit(train: pd.DataFrame) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for routine, g in train.groupby("routine"):
+        counted = g[[f"edgesim_{c}" for c in CLASSES]].to_numpy(float) * CPI
+        a = np.column_stack([counted[:, :6].sum(axis=1), g["edgesim_req"].to_numpy(float)])
+        b = g["cycles_m4"].to_numpy(float)
+        w = 1.0 / b
+        body, epilogue = nnls(a * w[:, None], b * w)
+        out[str(routine)] = {"loop_body": round(float(body), 4), "epilogue_cycles": round(float(epilogue), 4)}
+    ratio = float(train["cycles_m4"].sum() / train["edgesim_cycles_m4"].sum())
+    out[DEFAULT] = {"loop_body": round(ratio, 4), "epilogue_cycles": round(float(ratio * CPI[-1]), 4)}
+    return out
+
+
+def predict(df: pd.DataFrame, table: dict[str, dict[str, float]]) -> pd.Series:
+    counts = df[[f"edgesim_{c}" for c in CLASSES]].to_numpy(float)
+    out = []
+    for c, r in zip(counts, df["routine"]):
+        t = table.get(r, table[DEFAULT])
+        out.append(t["loop_body"] * float(c[:6] @ CPI[:6]) + t["epilogue_cycles"] * c[6])
+    return pd.Series(out, index=df.index)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--train-layers", type=Path, default=HERE / "synthetic_layers.json")
+    ap.add_argument("--train-iss", type=Path, default=HERE / "iss_synthetic_m0plus.csv")
+    ap.add_argument("--test-layers", type=Path, default=HERE / "layers_m0plus.json")
+    ap.add_argument("--test-iss", type=Path, default=HERE / "iss_cycles_m0plus.csv")
+    ap.add_argument("--out", type=Path, default=HERE / "FIT_m0plus.md")
+    ap.add_argument("--write", action="store_true", help=f"store the coefficients in {TABLE.relative_to(ROOT)}")
+    args = ap.parse_args()
+    train, test = load(args.train_layers, args.train_iss), load(args.test_layers, args.test_iss)
+    table = fit(train)
+    train["predicted"], test["predicted"] = predict(train, table), predict(test, table)
+    compiler, opt = str(train["compiler"].iloc[0]), str(train["opt"].iloc[0])
+    coef = pd.DataFrame([{"routine": r, **v} for r, v in table.items()])
+    lines = [
+        "# The `gcc` code model's TFLM reference rows for the Cortex-M0+: fit and check",
+        "",
+        f"Generated by `python validation/tflm_reference_iss/fit_m0plus.py` on {date.today().isoformat()}.",
+        f"Fitted on {len(train)} random layer shapes (`{args.train_iss.name}`), checked on the "
+        f"{len(test)} MLPerf Tiny layers (`{args.test_iss.name}`), which the fit never saw.",
+        f"Compiler {compiler}, -mcpu=cortex-m0plus {opt}; Cortex-M0+ cycles (DDI 0484C Table 3-1, single-cycle",
+        "multiplier) from the instruction-level run, zero-wait memory.",
+        "",
+        "Per routine (`sim/cost/gcc_tflm_reference_m0plus.yaml`): `loop_body`, GCC's cycles per counted cycle of",
+        "the loops (MAC, loads, ALU, stores, loop iterations at edgesim's `cortex-m0` table), and",
+        "`epilogue_cycles`, Cortex-M0+ cycles per requantized output (the counted table has 30):",
+        "",
+        markdown(coef),
+        "",
+        "Error against the measured cycles, per layer (`median`, `max`) and over the whole routine or model",
+        "(`total`), for the fitted model and for the counted instructions at the `cortex-m0` table alone",
+        "(`counted_total`):",
+        "",
+        "Training shapes, per routine:",
+        "",
+        markdown(errors(train, "routine")),
+        "",
+        "MLPerf Tiny layers (held out), per routine:",
+        "",
+        markdown(errors(test, "routine")),
+        "",
+        "MLPerf Tiny layers (held out), per model:",
+        "",
+        markdown(errors(test, "model")),
+        "",
+    ]
+    args.out.write_text("\n".join(lines))
+    print("\n".join(lines))
+    if args.write:
+        header = ("# GCC's Thumb-1 code for each TFLM reference routine, for profiles with `code: gcc` on `cortex-m0`\n"
+                  "# cores (sim/cost/vector.py): loop_body = executed cycles per counted loop cycle, epilogue_cycles =\n"
+                  "# Cortex-M0+ cycles per requantized output. Regenerated by\n"
+                  "# validation/tflm_reference_iss/fit_m0plus.py --write; see validation/tflm_reference_iss/FIT_m0plus.md.\n")
+        body = {"source": (f"non-negative fit to an instruction-level Cortex-M0+ run of TFLM's int8 reference kernels "
+                           f"(validation/tflm_reference_iss/MANIFEST.tsv) compiled by {compiler} "
+                           f"-mcpu=cortex-m0plus {opt}, on {len(train)} random layer shapes"),
+                "core": CORE,
+                "routines": table}
+        TABLE.write_text(header + yaml.safe_dump(body, sort_keys=False))
+        print(f"wrote {TABLE}")
+
+
+if __name__ == "__main__":
+    main()
