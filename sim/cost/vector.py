@@ -249,11 +249,14 @@ def _core(hw: Hardware) -> VectorUnit:
     return unit
 
 
-def code_model_of(code: str, core: str, helium: int, routine: str) -> np.ndarray | None:
+def code_model_of(code: str, core: str, helium: int, routine: str, stand_in: bool = False) -> np.ndarray | None:
     """The code-model multipliers per count class for one routine, or None where the routine
     keeps its counted instructions: Helium code, copies, routines of a library the profile's
-    code model does not cover, and TFLM's reference loops on cores the runs did not stand for
-    (Helium cores). ARMv6-M cores take the Thumb-1 table."""
+    code model does not cover, TFLM's reference loops on cores the runs did not stand for
+    (Helium cores), and reference loops that only stand in for another library's scalar C
+    (`stand_in`). ARMv6-M cores take the Thumb-1 table."""
+    if stand_in:
+        return None
     if code in ("gcc-cmsis-nn", "gcc") and not helium and routine.startswith("arm_"):
         table = code_expansion()
     elif code == "gcc" and core in TFLM_GCC_CORES and routine.startswith(REFERENCE_PREFIX):
@@ -375,7 +378,11 @@ def op_work(graph: Graph, op: Op, hw: Hardware, profile: Profile, *, arena_bytes
     cpi = np.array(CORE_CPI.get(core.core, DEFAULT_CPI))
     # the ISS measured GCC's code for CMSIS-NN's DSP-extension routines and for TFLM's reference
     # kernels; SRAM wait states below stay per counted activation load
-    expansion = code_model_of(profile.code, core.core, helium, routine)
+    # on ARMv6-M a cmsis-nn build runs CMSIS-NN's own scalar C, which TFLM's counted reference
+    # loops stand in for (0.70-1.27x its executed cycles on an emulated Cortex-M0+, where TFLM's
+    # compiled reference kernels take 1.8-3.2x: validation/tflm_reference_iss/STANDIN_m0plus.md)
+    stand_in = core.core in NO_DSP_CORES and profile.family != "reference"
+    expansion = code_model_of(profile.code, core.core, helium, routine, stand_in)
     if expansion is not None:
         cpi = cpi * expansion
     act_mem = arena_memory(hw, arena_bytes)

@@ -3,8 +3,8 @@
 The table (sim/cost/gcc_tflm_reference_m0plus.yaml) is fitted on random layer shapes run on an
 emulated Cortex-M0+ (validation/tflm_reference_iss, run_tflm.py --cpu cortex-m0plus); these tests
 hold it to the MLPerf Tiny layers of the same run, which the fit never saw, and pin where it
-applies: the reference routines on `cortex-m0` cores under `code: gcc`, for every profile with
-that code model (on a core without the DSP extension `cmsis-nn` runs the reference loops too).
+applies: the reference routines on `cortex-m0` cores under `code: gcc` when they are TFLM's own
+kernels (`tflm-reference`), not when they stand in for CMSIS-NN's scalar C (`cmsis-nn`).
 """
 
 from __future__ import annotations
@@ -88,10 +88,15 @@ def _cycles(g: Graph, spec: str, profile: str, code: str) -> float:
     return op_work(g, g.ops[0], load_hardware(spec), dataclasses.replace(base, code=code)).core_cycles
 
 
-@pytest.mark.parametrize("profile", ["tflm-reference", "cmsis-nn"])
-def test_gcc_prices_the_reference_loops_on_the_cortex_m0plus(profile: str) -> None:
+def test_gcc_prices_tflm_reference_loops_on_the_cortex_m0plus() -> None:
     g = _conv()
-    gcc, counted = _cycles(g, "stm32g0b1", profile, "gcc"), _cycles(g, "stm32g0b1", profile, "counted")
+    gcc, counted = _cycles(g, "stm32g0b1", "tflm-reference", "gcc"), _cycles(g, "stm32g0b1", "tflm-reference", "counted")
     assert gcc > 1.2 * counted
-    # the same loops, the same code model, whichever profile names them on a core without DSP
-    assert gcc == _cycles(g, "stm32g0b1", "tflm-reference", "gcc")
+
+
+def test_cmsis_nn_on_the_cortex_m0plus_keeps_the_counted_stand_in() -> None:
+    # a cmsis-nn build runs CMSIS-NN's scalar C there, not TFLM's kernels: the Thumb-1 table of
+    # TFLM's code would price it 1.8-3.2x too slow (STANDIN_m0plus.md), the counted loops 0.70-1.27x
+    g = _conv()
+    assert _cycles(g, "stm32g0b1", "cmsis-nn", "gcc") == _cycles(g, "stm32g0b1", "cmsis-nn", "counted")
+    assert _cycles(g, "stm32g0b1", "cmsis-nn", "gcc") < _cycles(g, "stm32g0b1", "tflm-reference", "gcc")

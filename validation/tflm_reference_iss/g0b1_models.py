@@ -1,7 +1,8 @@
 """What the Thumb-1 code model moves on the STM32G0B1: the MLPerf Tiny models' predicted latency.
 
-For `tflm-reference` and `cmsis-nn` (both run TFLM's reference loops on a core without the DSP
-extension, both `code: gcc`), each model's latency on the bundled stm32g0b1 spec (64 MHz, two
+For `tflm-reference` and `cmsis-nn` (both are priced over TFLM's reference loops on a core without
+the DSP extension, both `code: gcc`; `cmsis-nn`'s loops only stand in for CMSIS-NN's scalar C, so
+its code model leaves them counted and its two columns agree), each model's latency on the bundled stm32g0b1 spec (64 MHz, two
 flash wait states) as edgesim predicts it now (the reference loops priced as GCC's Thumb-1 code,
 sim/cost/gcc_tflm_reference_m0plus.yaml) and with the profile's code model set to `counted` (the
 loops' own instructions at the `cortex-m0` table: what `gcc` gave on cortex-m0 cores before the
