@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -56,14 +57,16 @@ def record(g: Graph, op: Op, hw: Hardware, prof: Profile, model: str, index: int
     return rec
 
 
-def target(spec: str = "stm32l4r5") -> tuple[Hardware, Profile]:
-    """The Cortex-M4 part and its CMSIS-NN kernel profile the records are priced for."""
+def target(spec: str = "stm32l4r5", profile: str = "cmsis-nn") -> tuple[Hardware, Profile]:
+    """The part and the kernel profile the records are priced for (by default the Cortex-M4
+    with CMSIS-NN)."""
     hw = load_hardware(spec)
-    return hw, profile_of(hw, "cmsis-nn")
+    return hw, profile_of(hw, profile)
 
 
-def records(spec: str = "stm32l4r5") -> list[dict[str, object]]:
-    hw, prof = target(spec)
+def records(spec: str = "stm32l4r5", profile: str = "cmsis-nn") -> list[dict[str, object]]:
+    """One record per operator of the four MLPerf Tiny models (views left out)."""
+    hw, prof = target(spec, profile)
     out: list[dict[str, object]] = []
     for bench, file in MODELS.items():
         g = load_graph(str(SHARED / "models" / "mlperf_tiny" / file))
@@ -71,14 +74,15 @@ def records(spec: str = "stm32l4r5") -> list[dict[str, object]]:
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=HERE / "layers.json")
+def write_records(doc: str, default_out: Path, make: Callable[[], list[dict[str, object]]]) -> None:
+    """The record scripts' command line: `--out FILE` (default `default_out`), JSON, one line said."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=default_out)
     args = ap.parse_args()
-    recs = records()
+    recs = make()
     args.out.write_text(json.dumps(recs, indent=1) + "\n")
     print(f"{len(recs)} layers -> {args.out}")
 
 
 if __name__ == "__main__":
-    main()
+    write_records(__doc__, HERE / "layers.json", records)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import re
 import subprocess
 import sys
 import time
@@ -23,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-import reference as ref
 from iss import CLASSES, CPUS, Machine, Result, Timing
+from layer_data import check, harness_defines, make_layer
 
 HERE = Path(__file__).resolve().parent
 HARNESS = HERE / "harness"
@@ -68,10 +67,6 @@ FLASH = (0x08000000, 0x00400000)
 SRAM = (0x20000000, 0x00400000)
 SENTINEL = 0x083FFF00  # return address: flash, past the image, never executed
 
-OPS = {"CONV_2D": "OP_CONV", "DEPTHWISE_CONV_2D": "OP_DWCONV", "FULLY_CONNECTED": "OP_FC",
-       "ADD": "OP_ADD", "AVERAGE_POOL_2D": "OP_AVGPOOL", "SOFTMAX": "OP_SOFTMAX", "MAX_POOL_2D": "OP_MAXPOOL",
-       "MUL": "OP_MUL"}
-
 COLUMNS = ["model", "index", "op_type", "routine_edgesim", "routine_ran", "macs", "instructions",
            *[c for c in CLASSES if c != "branch"], "ld_act_sp", "alu_mul", "branches_taken", "branches_not_taken",
            "cycles_m4", "flash_read_bytes", "flash_const_read_bytes", "output_check", "opt", "compiler", "functions"]
@@ -111,28 +106,6 @@ def build(cmsis: Path, opt: str, work: Path, cpu: str = "cortex-m4") -> tuple[Pa
     return elf, stubs
 
 
-def harness_defines(source: Path = HARNESS / "harness.c") -> dict[str, int]:
-    """The parameter-block indices and op codes a harness source #defines."""
-    text = source.read_text()
-    return {m[1]: int(m[2]) for m in re.finditer(r"^#define ((?:P|OP)_[A-Z0-9_]+) (\d+)$", text, re.M)}
-
-
-def _align(x: int, a: int = 16) -> int:
-    return (x + a - 1) // a * a
-
-
-def softmax_params(input_scale: float = 1 / 16, beta: float = 1.0) -> tuple[int, int, int]:
-    """TFLM's PreprocessSoftmaxScaling and CalculateInputRadius for int8 (kScaledDiffIntegerBits = 5)."""
-    real = min(beta * input_scale * (1 << (31 - 5)), (1 << 31) - 1.0)
-    frac, exp = np.frexp(real)
-    mult = int(round(frac * (1 << 31)))
-    if mult == 1 << 31:
-        mult //= 2
-        exp += 1
-    radius = int(np.floor(((1 << 5) - 1) * (1 << (31 - 5)) / (1 << int(exp))))
-    return mult, int(exp), -radius
-
-
 class LayerRunner:
     """Writes one layer into the image and emulates its CMSIS-NN call."""
 
@@ -150,120 +123,17 @@ class LayerRunner:
         self.d = harness_defines(harness)
 
     def run(self, rec: dict, seed: int) -> tuple[Result, str]:
-        m, d, syms = self.machine, self.d, self.syms
+        m, syms = self.machine, self.syms
         m.load_elf(self.elf)  # fresh .data
-        rng = np.random.default_rng([seed, hash_name(rec["model"]), int(rec["index"])])
-        p = np.zeros(d["P_COUNT"], dtype=np.int64)
-        op = rec["op_type"]
-        p[d["P_OP"]] = d[OPS[op]]
-        inp, out = rec["input_nhwc"], rec["output_nhwc"]
-        if len(inp) == 4:
-            n, ih, iw, ic = inp
-            _, oh, ow, oc = out
-        else:  # [batch, features]
-            n, ih, iw, ic = inp[0], 1, 1, int(np.prod(inp[1:]))
-            oh, ow, oc = 1, 1, int(np.prod(out[1:]))
-        for key, val in (("P_N", n), ("P_IH", ih), ("P_IW", iw), ("P_IC", ic), ("P_OH", oh), ("P_OW", ow),
-                         ("P_OC", oc), ("P_KH", rec["KH"]), ("P_KW", rec["KW"]),
-                         ("P_STRIDE_H", rec["stride"][0]), ("P_STRIDE_W", rec["stride"][1]),
-                         ("P_PAD_H", rec["pad"][0]), ("P_PAD_W", rec["pad"][1]),
-                         ("P_DIL_H", rec["dilation"][0]), ("P_DIL_W", rec["dilation"][1]),
-                         ("P_CH_MULT", rec["depth_multiplier"])):
-            p[d[key]] = val
-        relu = rec["fused_activation"] in ("RELU", "RELU6")
-        out_zp = -128 if relu else int(rng.integers(-10, 11))
-        p[d["P_IN_OFFSET"]] = 128                     # input zero point -128, as after a ReLU
-        p[d["P_OUT_OFFSET"]] = out_zp
-        p[d["P_ACT_MIN"]] = out_zp if relu else -128
-        p[d["P_ACT_MAX"]] = 127
-
-        # SRAM arena: input, second input, output, per-channel multipliers and shifts, scratch
-        arena = syms["__arena_start"]
-        n_in, n_out = n * ih * iw * ic, n * oh * ow * oc
-        a_in = arena
-        a_in2 = _align(a_in + n_in)
-        a_out = _align(a_in2 + n_in)
-        a_mult = _align(a_out + n_out)
-        a_shift = _align(a_mult + 4 * oc)
-        a_scratch = _align(a_shift + 4 * oc)
-        scratch_size = syms["__arena_end"] - a_scratch
-        x1 = rng.integers(-128, 128, n_in, dtype=np.int8)
-        x2 = rng.integers(-128, 128, n_in, dtype=np.int8)
-        m.uc.mem_write(a_in, x1.tobytes())
-        m.uc.mem_write(a_in2, x2.tobytes())
-        m.uc.mem_write(a_out, bytes(n_out))
-        mult = rng.integers(1 << 30, (1 << 31) - 1, oc, dtype=np.int32)
-        shift = rng.integers(-9, -4, oc, dtype=np.int32)        # ~ -7
-        m.uc.mem_write(a_mult, mult.tobytes())
-        m.uc.mem_write(a_shift, shift.tobytes())
-
-        # flash window: weights (OHWI; depthwise 1HWC) then bias
-        w_bytes = {"CONV_2D": oc * rec["KH"] * rec["KW"] * ic, "DEPTHWISE_CONV_2D": rec["KH"] * rec["KW"] * oc,
-                   "FULLY_CONNECTED": oc * ic}.get(op, 0)
-        a_w = syms["__weights_start"]
-        a_b = _align(a_w + w_bytes)
-        w = rng.integers(-127, 128, w_bytes, dtype=np.int8)
-        bias = rng.integers(-(1 << 12), 1 << 12, oc, dtype=np.int32)
-        if w_bytes:
-            m.uc.mem_write(a_w, w.tobytes())
-            m.uc.mem_write(a_b, bias.tobytes())
-
-        p[d["P_INPUT"]], p[d["P_INPUT2"]], p[d["P_OUTPUT"]] = a_in, a_in2, a_out
-        p[d["P_FILTER"]], p[d["P_BIAS"]] = a_w, a_b
-        p[d["P_MULT"]], p[d["P_SHIFT"]] = a_mult, a_shift
-        p[d["P_SCRATCH"]], p[d["P_SCRATCH_SIZE"]] = a_scratch, scratch_size
-        # per-tensor requantisation (fully connected, add output)
-        p[d["P_OUT_MULT"]] = int(rng.integers(1 << 30, (1 << 31) - 1))
-        p[d["P_OUT_SHIFT"]] = -19 if op == "ADD" else int(rng.integers(-9, -4))
-        # add: TFLM's int8 Add with left_shift 20 and input multipliers < 1
-        p[d["P_IN1_OFFSET"]], p[d["P_IN2_OFFSET"]] = 128, 128
-        p[d["P_IN1_MULT"]], p[d["P_IN2_MULT"]] = rng.integers(1 << 30, (1 << 31) - 1, 2)
-        p[d["P_IN1_SHIFT"]], p[d["P_IN2_SHIFT"]] = -1, -1
-        p[d["P_LEFT_SHIFT"]] = 20
-        sm_mult, sm_shift, sm_diff_min = softmax_params()
-        p[d["P_SM_MULT"]], p[d["P_SM_SHIFT"]], p[d["P_SM_DIFF_MIN"]] = sm_mult, sm_shift, sm_diff_min
-        p[d["P_SM_ROWS"]], p[d["P_SM_ROW_SIZE"]] = n * ih * iw, ic
-        p[d["P_STATUS"]] = -999
-        m.uc.mem_write(syms["g_params"], (p & 0xFFFFFFFF).astype(np.uint32).tobytes())
-
+        data = make_layer(rec, seed, syms, self.d)
+        for addr, blob in data.blobs:
+            m.uc.mem_write(addr, blob)
         res = m.call(syms["run_layer"], syms["__stack_top"], SENTINEL)
-        status = int(np.frombuffer(bytes(m.uc.mem_read(syms["g_params"] + 4 * d["P_STATUS"], 4)), np.int32)[0])
+        status = int(np.frombuffer(bytes(m.uc.mem_read(syms["g_params"] + 4 * self.d["P_STATUS"], 4)), np.int32)[0])
         if status != 0:
             raise RuntimeError(f"{rec['model']}:{rec['index']}: CMSIS-NN returned {status}")
-        got = np.frombuffer(bytes(m.uc.mem_read(a_out, n_out)), np.int8)
-        want = None
-        x = x1.reshape(n, ih, iw, ic)
-        act = (int(p[d["P_ACT_MIN"]]), int(p[d["P_ACT_MAX"]]))
-        stride, pad = tuple(rec["stride"]), tuple(rec["pad"])
-        if op == "CONV_2D":
-            want = ref.conv(x, w.reshape(oc, rec["KH"], rec["KW"], ic), bias, mult, shift, stride, pad, 128,
-                            out_zp, act, (oh, ow), dilation=tuple(rec["dilation"]))
-        elif op == "DEPTHWISE_CONV_2D":
-            want = ref.conv(x, w.reshape(1, rec["KH"], rec["KW"], oc), bias, mult, shift, stride, pad, 128,
-                            out_zp, act, (oh, ow), depthwise=True, ch_mult=int(rec["depth_multiplier"]),
-                            dilation=tuple(rec["dilation"]))
-        elif op == "FULLY_CONNECTED":
-            want = ref.fully_connected(x1.reshape(n, ic), w.reshape(oc, ic), bias, int(p[d["P_OUT_MULT"]]),
-                                       int(p[d["P_OUT_SHIFT"]]), 128, out_zp, act)
-        elif op == "ADD":
-            want = ref.add(x1, x2, 128, int(p[d["P_IN1_MULT"]]), -1, 128, int(p[d["P_IN2_MULT"]]), -1, 20,
-                           out_zp, int(p[d["P_OUT_MULT"]]), -19, act)
-        elif op == "AVERAGE_POOL_2D":
-            want = ref.avgpool(x, (rec["KH"], rec["KW"]), stride, act, (oh, ow))
-        elif op == "MAX_POOL_2D":
-            want = ref.maxpool(x, (rec["KH"], rec["KW"]), stride, pad, act, (oh, ow))
-        elif op == "MUL":
-            want = ref.mul(x1, x2, 128, 128, out_zp, int(p[d["P_OUT_MULT"]]), int(p[d["P_OUT_SHIFT"]]), act)
-        elif op == "SOFTMAX":
-            want = ref.softmax(x1, ic, sm_mult, sm_shift, sm_diff_min)
-        if want is None:
-            return res, "not checked"
-        bad = int(np.count_nonzero(want.reshape(-1) != got))
-        return res, "match" if bad == 0 else f"MISMATCH {bad}/{n_out}"
-
-
-def hash_name(name: str) -> int:
-    return int.from_bytes(name.encode()[:8].ljust(8, b"\0"), "little")
+        got = np.frombuffer(bytes(m.uc.mem_read(data.out_addr, data.out_bytes)), np.int8)
+        return res, check(rec, data, got)
 
 
 def row(rec: dict, res: Result, check: str, opt: str, compiler: str,

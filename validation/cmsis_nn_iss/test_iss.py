@@ -262,7 +262,7 @@ def test_reference_mul_matches_a_plain_loop() -> None:
 def test_reference_softmax_is_within_one_step_of_the_real_softmax() -> None:
     """The fixed-point softmax (input scale 1/16, output scale 1/256, zero point -128) rounds the
     real softmax to within one output step; values below diff_min give exactly -128."""
-    from run_iss import softmax_params
+    from layer_data import softmax_params
 
     mult, shift, diff_min = softmax_params()
     rng = np.random.default_rng(3)

@@ -12,8 +12,6 @@ Cortex-M85 rows.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -22,7 +20,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "cmsis_nn_iss"))
 
-from layers import CLASSES, MODELS, SHARED, record, target  # noqa: E402
+from layers import MODELS, SHARED, record, target, write_records  # noqa: E402
 
 from sim.api import load_graph  # noqa: E402
 from sim.cost.vector import CORE_CPI, HELIUM_CORES, op_work  # noqa: E402
@@ -51,14 +49,5 @@ def records(spec: str = SPEC) -> list[dict[str, object]]:
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=HERE / "layers_m55.json")
-    args = ap.parse_args()
-    recs = records()
-    args.out.write_text(json.dumps(recs, indent=1) + "\n")
-    print(f"{len(recs)} layers ({', '.join(CLASSES)} counts for {SPEC}) -> {args.out}")
-
-
 if __name__ == "__main__":
-    main()
+    write_records(__doc__, HERE / "layers_m55.json", records)

@@ -31,8 +31,7 @@ ISS = HERE.parent / "cmsis_nn_iss"
 sys.path.insert(0, str(ISS))
 sys.path.insert(0, str(HERE))
 
-import reference as ref  # noqa: E402  (cmsis_nn_iss/reference.py)
-from layer_data import LayerData, make_layer  # noqa: E402
+from layer_data import LayerData, check, make_layer  # noqa: E402
 from mve import KINDS, Image, count_layer  # noqa: E402
 
 HARNESS = HERE / "harness"
@@ -163,40 +162,6 @@ def run_qemu(img: Image, lib: Path, data: LayerData, workdir: Path, timeout_s: f
     return counts, out.read_bytes()
 
 
-def check_output(rec: dict, data: LayerData, got: np.ndarray) -> str:
-    """Compare CMSIS-NN's output with the NumPy model of the same integer arithmetic."""
-    p, op = data.params, rec["op_type"]
-    n, ih, iw, ic, oh, ow, oc = data.dims
-    x = data.x1.reshape(n, ih, iw, ic)
-    act = (p["act_min"], p["act_max"])
-    stride, pad = tuple(rec["stride"]), tuple(rec["pad"])
-    kh, kw = rec["KH"], rec["KW"]
-    if op == "CONV_2D":
-        want = ref.conv(x, data.w.reshape(oc, kh, kw, ic), data.bias, data.mult, data.shift, stride, pad, 128,
-                        p["out_zp"], act, (oh, ow))
-    elif op == "DEPTHWISE_CONV_2D":
-        want = ref.conv(x, data.w.reshape(1, kh, kw, oc), data.bias, data.mult, data.shift, stride, pad, 128,
-                        p["out_zp"], act, (oh, ow), depthwise=True, ch_mult=int(rec["depth_multiplier"]))
-    elif op == "FULLY_CONNECTED":
-        want = ref.fully_connected(data.x1.reshape(n, ic), data.w.reshape(oc, ic), data.bias, p["out_mult"],
-                                   p["out_shift"], 128, p["out_zp"], act)
-    elif op == "ADD":
-        want = ref.add(data.x1, data.x2, 128, p["in1_mult"], -1, 128, p["in2_mult"], -1, 20, p["out_zp"],
-                       p["out_mult"], -19, act)
-    elif op == "AVERAGE_POOL_2D":
-        want = ref.avgpool(x, (kh, kw), stride, act, (oh, ow))
-    elif op == "MAX_POOL_2D":
-        want = ref.maxpool(x, (kh, kw), stride, pad, act, (oh, ow))
-    elif op == "MUL":
-        want = ref.mul(data.x1, data.x2, 128, 128, p["out_zp"], p["out_mult"], p["out_shift"], act)
-    elif op == "SOFTMAX":
-        want = ref.softmax(data.x1, ic, p["sm_mult"], p["sm_shift"], p["sm_diff_min"])
-    else:
-        return "not checked"
-    bad = int(np.count_nonzero(want.reshape(-1) != got))
-    return "match" if bad == 0 else f"MISMATCH {bad}/{got.size}"
-
-
 def summary(rows: list[dict[str, object]]) -> list[str]:
     """Per model and routine: instructions (vector / scalar) per MAC over the whole model."""
     acc: dict[tuple[str, str], list[int]] = {}
@@ -253,9 +218,9 @@ def main() -> None:
         if status != 0:
             sys.exit(f"{rec['model']}:{rec['index']}: CMSIS-NN returned {status}")
         got = np.frombuffer(out[4:], np.int8)
-        check = check_output(rec, data, got)
-        if check != "match":
-            sys.exit(f"{rec['model']}:{rec['index']}: output {check}")
+        verdict = check(rec, data, got)
+        if verdict != "match":
+            sys.exit(f"{rec['model']}:{rec['index']}: output {verdict}")
         res = count_layer(img, counts_file, HARNESS_FUNCTIONS)
         if res.trapped:
             sys.exit(f"{rec['model']}:{rec['index']}: a trap stub ran: {res.trapped}")
@@ -265,7 +230,7 @@ def main() -> None:
             "macs": rec["macs"], "instructions": res.instructions, "vector": res.vector, "scalar": res.scalar,
             **res.kinds, "cycles_m55": res.cycles_m55, "cycles_m55_serial": res.cycles_m55_serial,
             "vldr_w_bytes": res.vldr_w_bytes, "vldr_act_bytes": res.vldr_act_bytes,
-            "vstr_bytes": res.vstr_bytes, "output_check": check, "opt": args.opt, "compiler": compiler,
+            "vstr_bytes": res.vstr_bytes, "output_check": verdict, "opt": args.opt, "compiler": compiler,
             "functions": ";".join(f"{k}={v}" for k, v in sorted(res.functions.items(), key=lambda kv: -kv[1])),
         }
         rows.append(row)

@@ -11,7 +11,6 @@ same data in the emulator) and records them for the RA8D1 spec instead (cmsis_nn
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 ISS = HERE.parent / "cmsis_nn_iss"
 sys.path.insert(0, str(ISS))
 
-from layers import record, target  # noqa: E402
+from layers import record, target, write_records  # noqa: E402
 from synthetic import FAMILIES, shape_key  # noqa: E402
 
 from layers_m55 import SPEC  # noqa: E402
@@ -58,14 +57,5 @@ def records(draws: int = 20000) -> list[dict[str, object]]:
     return [out[i] for i in sorted(out)]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=HERE / "synthetic_m55.json")
-    args = ap.parse_args()
-    recs = records()
-    args.out.write_text(json.dumps(recs, indent=1) + "\n")
-    print(f"{len(recs)} layers -> {args.out}")
-
-
 if __name__ == "__main__":
-    main()
+    write_records(__doc__, HERE / "synthetic_m55.json", records)

@@ -10,13 +10,13 @@ there, plus `edgesim_cycles_m0plus`, the counts at the `cortex-m0` cycle table. 
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 
-from tflm_layers import records  # noqa: E402  (puts cmsis_nn_iss on sys.path)
+import tflm_layers  # noqa: E402  (puts cmsis_nn_iss on sys.path)
+
+import layers  # noqa: E402
 
 from sim.cost.vector import CORE_CPI  # noqa: E402
 
@@ -32,16 +32,13 @@ def counted_cycles(rec: dict[str, object]) -> float:
     return float(counts @ np.array(CORE_CPI[CORE]))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=HERE / "layers_m0plus.json")
-    args = ap.parse_args()
-    recs = records(SPEC)
+def records() -> list[dict[str, object]]:
+    """tflm_layers.py's records for the G0B1, with their counts at the Cortex-M0 table."""
+    recs = tflm_layers.records(SPEC)
     for r in recs:
         r["edgesim_cycles_m0plus"] = counted_cycles(r)
-    args.out.write_text(json.dumps(recs, indent=1) + "\n")
-    print(f"{len(recs)} layers -> {args.out}")
+    return recs
 
 
 if __name__ == "__main__":
-    main()
+    layers.write_records(__doc__, HERE / "layers_m0plus.json", records)

@@ -11,47 +11,21 @@ Cortex-M4 cycles. run_tflm.py runs the same calls instruction by instruction.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "cmsis_nn_iss"))
 
-from layers import MODELS, SHARED, record  # noqa: E402
-
-from sim.api import load_graph, load_hardware  # noqa: E402
-from sim.cost.vector import Profile, profile_of  # noqa: E402
-from sim.graph.ir import VIEW_OPS  # noqa: E402
-from sim.spec.model import Hardware  # noqa: E402
+import layers  # noqa: E402
 
 PROFILE = "tflm-reference"
 
 
-def target(spec: str = "stm32l4r5") -> tuple[Hardware, Profile]:
-    """The Cortex-M4 part and the TFLM reference kernel profile the records are priced for."""
-    hw = load_hardware(spec)
-    return hw, profile_of(hw, PROFILE)
-
-
 def records(spec: str = "stm32l4r5") -> list[dict[str, object]]:
-    hw, prof = target(spec)
-    out: list[dict[str, object]] = []
-    for bench, file in MODELS.items():
-        g = load_graph(str(SHARED / "models" / "mlperf_tiny" / file))
-        out.extend(record(g, op, hw, prof, bench, op.index) for op in g.ops if op.op_type not in VIEW_OPS)
-    return out
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=HERE / "layers.json")
-    args = ap.parse_args()
-    recs = records()
-    args.out.write_text(json.dumps(recs, indent=1) + "\n")
-    print(f"{len(recs)} layers -> {args.out}")
+    """cmsis_nn_iss/layers.py's records, priced with the TFLM reference kernels."""
+    return layers.records(spec, PROFILE)
 
 
 if __name__ == "__main__":
-    main()
+    layers.write_records(__doc__, HERE / "layers.json", records)

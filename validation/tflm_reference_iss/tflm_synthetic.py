@@ -29,8 +29,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "cmsis_nn_iss"))
 
 import synthetic as cs  # noqa: E402
-from layers import record  # noqa: E402
-from tflm_layers import target  # noqa: E402
+from layers import record, target  # noqa: E402
+from tflm_layers import PROFILE  # noqa: E402
 
 # TFLM routine -> the cmsis_nn_iss generator families whose operators it runs
 SOURCES: dict[str, tuple[str, ...]] = {
@@ -48,7 +48,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
 def synthesize(seed: int, per_routine: int, max_instructions: int, test_set: set[str]
                ) -> tuple[list[dict[str, object]], Counter[str]]:
     """Records per TFLM routine and the shapes left out (by reason) while filling them."""
-    hw, prof = target()
+    hw, prof = target(profile=PROFILE)
     out: list[dict[str, object]] = []
     dropped: Counter[str] = Counter()
     seen = set(test_set)

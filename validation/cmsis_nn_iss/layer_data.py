@@ -1,11 +1,12 @@
-"""One layer's parameter block, data and weights as memory blobs for the emulated Cortex-M55.
+"""One layer's parameter block, data and weights as memory blobs, and the output it must give.
 
-The data follow cmsis_nn_iss/run_iss.py draw for draw (same generator, seeds and order), so the
-Cortex-M55 run computes the same layers on the same numbers as the Cortex-M4 run: int8 input in
+Every emulated run (run_iss.py on Unicorn, ../tflm_reference_iss, ../helium_iss on QEMU) draws a
+layer's data here, so they compute the same layers on the same numbers: int8 input in
 [-128, 127], int8 weights in [-127, 127], int32 bias in [-4096, 4095], per-channel multipliers in
 [2^30, 2^31) and shifts in [-9, -5]; input zero point -128, output zero point -128 with ReLU
-clamping for RELU layers, else small and random; TFLM's int8 add and softmax scalings.
-The parameter block's layout is read from the #defines of cmsis_nn_iss/harness/harness.c.
+clamping for RELU layers, else small and random; TFLM's int8 add and softmax scalings. The
+parameter block's layout is read from the #defines of the harness source (harness/harness.c).
+`check` compares an output with reference.py's NumPy model of the same integer arithmetic.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-HARNESS_C = Path(__file__).resolve().parent.parent / "cmsis_nn_iss" / "harness" / "harness.c"
+import reference as ref
+
+HARNESS_C = Path(__file__).resolve().parent / "harness" / "harness.c"
 OPS = {"CONV_2D": "OP_CONV", "DEPTHWISE_CONV_2D": "OP_DWCONV", "FULLY_CONNECTED": "OP_FC",
        "ADD": "OP_ADD", "AVERAGE_POOL_2D": "OP_AVGPOOL", "SOFTMAX": "OP_SOFTMAX", "MAX_POOL_2D": "OP_MAXPOOL",
        "MUL": "OP_MUL"}
@@ -34,11 +37,13 @@ class LayerData:
     mult: np.ndarray
     shift: np.ndarray
     params: dict[str, int]
+    out_addr: int
+    out_bytes: int
     blobs: list[tuple[int, bytes]] = field(default_factory=list)
 
 
-def harness_defines() -> dict[str, int]:
-    text = HARNESS_C.read_text()
+def harness_defines(source: Path = HARNESS_C) -> dict[str, int]:
+    text = source.read_text()
     return {m[1]: int(m[2]) for m in re.finditer(r"^#define ((?:P|OP)_[A-Z0-9_]+) (\d+)$", text, re.M)}
 
 
@@ -62,9 +67,10 @@ def _align(x: int, a: int = 16) -> int:
     return (x + a - 1) // a * a
 
 
-def make_layer(rec: dict, seed: int, symbols: dict[str, int]) -> LayerData:
-    """Draw the layer's data and lay out the parameter block, arena, weights and output dump."""
-    d = harness_defines()
+def make_layer(rec: dict, seed: int, symbols: dict[str, int], defines: dict[str, int] | None = None) -> LayerData:
+    """Draw the layer's data and lay out the parameter block, arena, weights and (where the image
+    has `g_dump`) the output dump."""
+    d = defines or harness_defines()
     rng = np.random.default_rng([seed, hash_name(rec["model"]), int(rec["index"])])
     p = np.zeros(d["P_COUNT"], dtype=np.int64)
     op = rec["op_type"]
@@ -133,9 +139,9 @@ def make_layer(rec: dict, seed: int, symbols: dict[str, int]) -> LayerData:
     arena_blob[a_in2 - arena:a_in2 - arena + n_in] = x2.tobytes()
     arena_blob[a_mult - arena:a_mult - arena + 4 * oc] = mult.tobytes()
     arena_blob[a_shift - arena:a_shift - arena + 4 * oc] = shift.tobytes()
-    blobs = [(symbols["g_params"], (p & 0xFFFFFFFF).astype(np.uint32).tobytes()),
-             (symbols["g_dump"], np.array([a_out, n_out, 0xFFFFFFFF], np.uint32).tobytes()),
-             (arena, bytes(arena_blob))]
+    blobs = [(symbols["g_params"], (p & 0xFFFFFFFF).astype(np.uint32).tobytes()), (arena, bytes(arena_blob))]
+    if "g_dump" in symbols:
+        blobs.append((symbols["g_dump"], np.array([a_out, n_out, 0xFFFFFFFF], np.uint32).tobytes()))
     if w_bytes:
         w_blob = bytearray(a_b + 4 * oc - a_w)
         w_blob[0:w_bytes] = w.tobytes()
@@ -144,4 +150,45 @@ def make_layer(rec: dict, seed: int, symbols: dict[str, int]) -> LayerData:
     params = {"out_zp": out_zp, "act_min": int(p[d["P_ACT_MIN"]]), "act_max": 127, "out_mult": out_mult,
               "out_shift": out_shift, "in1_mult": int(in_mults[0]), "in2_mult": int(in_mults[1]),
               "sm_mult": sm_mult, "sm_shift": sm_shift, "sm_diff_min": sm_diff_min}
-    return LayerData((n, ih, iw, ic, oh, ow, oc), x1, x2, w, bias, mult, shift, params, blobs)
+    return LayerData((n, ih, iw, ic, oh, ow, oc), x1, x2, w, bias, mult, shift, params, a_out, n_out, blobs)
+
+
+def expected(rec: dict, data: LayerData) -> np.ndarray | None:
+    """The layer's output by the NumPy model of the same integer arithmetic (None: no model)."""
+    p, op = data.params, rec["op_type"]
+    n, ih, iw, ic, oh, ow, oc = data.dims
+    x = data.x1.reshape(n, ih, iw, ic)
+    act = (p["act_min"], p["act_max"])
+    stride, pad, dilation = tuple(rec["stride"]), tuple(rec["pad"]), tuple(rec["dilation"])
+    kh, kw = rec["KH"], rec["KW"]
+    if op == "CONV_2D":
+        return ref.conv(x, data.w.reshape(oc, kh, kw, ic), data.bias, data.mult, data.shift, stride, pad, 128,
+                        p["out_zp"], act, (oh, ow), dilation=dilation)
+    if op == "DEPTHWISE_CONV_2D":
+        return ref.conv(x, data.w.reshape(1, kh, kw, oc), data.bias, data.mult, data.shift, stride, pad, 128,
+                        p["out_zp"], act, (oh, ow), depthwise=True, ch_mult=int(rec["depth_multiplier"]),
+                        dilation=dilation)
+    if op == "FULLY_CONNECTED":
+        return ref.fully_connected(data.x1.reshape(n, ic), data.w.reshape(oc, ic), data.bias, p["out_mult"],
+                                   p["out_shift"], 128, p["out_zp"], act)
+    if op == "ADD":
+        return ref.add(data.x1, data.x2, 128, p["in1_mult"], -1, 128, p["in2_mult"], -1, 20, p["out_zp"],
+                       p["out_mult"], -19, act)
+    if op == "AVERAGE_POOL_2D":
+        return ref.avgpool(x, (kh, kw), stride, act, (oh, ow))
+    if op == "MAX_POOL_2D":
+        return ref.maxpool(x, (kh, kw), stride, pad, act, (oh, ow))
+    if op == "MUL":
+        return ref.mul(data.x1, data.x2, 128, 128, p["out_zp"], p["out_mult"], p["out_shift"], act)
+    if op == "SOFTMAX":
+        return ref.softmax(data.x1, ic, p["sm_mult"], p["sm_shift"], p["sm_diff_min"])
+    return None
+
+
+def check(rec: dict, data: LayerData, got: np.ndarray) -> str:
+    """`match`, `MISMATCH bad/total`, or `not checked` (an op reference.py does not model)."""
+    want = expected(rec, data)
+    if want is None:
+        return "not checked"
+    bad = int(np.count_nonzero(want.reshape(-1) != got))
+    return "match" if bad == 0 else f"MISMATCH {bad}/{got.size}"
