@@ -20,7 +20,9 @@ also runs its own C++ reference kernels (every op of `tflm-reference`, the ops C
 not cover under `cmsis-nn`), takes `gcc`: the CMSIS-NN table and, on the DSP-extension cores
 whose Thumb-2 code the run measured, the TFLM reference table (`gcc_tflm_reference.yaml`,
 validation/tflm_reference_iss); on ARMv6-M cores the table of GCC's Thumb-1 code for the same
-kernels, measured on a Cortex-M0+ (`gcc_tflm_reference_m0plus.yaml`).
+kernels, measured on a Cortex-M0+ (`gcc_tflm_reference_m0plus.yaml`). There a `cmsis-nn` build
+runs CMSIS-NN's own non-DSP C, which edgesim counts as the reference loops and prices with the
+table of that C's measured Cortex-M0+ cycles per counted loop cycle (`gcc_cmsis_nn_scalar_m0plus.yaml`).
 
 Memory effects: weights stay in flash (`hw.offchip` of kind flash) and are read through
 the cache / ART accelerator when the re-read slice fits it; activations live in the
@@ -55,6 +57,8 @@ PROFILE_FILE = Path(__file__).with_name("vector_profiles.yaml")
 CODE_MODEL_FILE = Path(__file__).with_name("gcc_cmsis_nn.yaml")
 TFLM_CODE_MODEL_FILE = Path(__file__).with_name("gcc_tflm_reference.yaml")
 TFLM_M0PLUS_CODE_MODEL_FILE = Path(__file__).with_name("gcc_tflm_reference_m0plus.yaml")
+# CMSIS-NN's non-DSP C measured on a Cortex-M0+, priced over the reference loops it stands behind
+CMSIS_NN_M0PLUS_CODE_MODEL_FILE = Path(__file__).with_name("gcc_cmsis_nn_scalar_m0plus.yaml")
 # counted: the loops' own instructions; gcc-cmsis-nn: GCC's code for CMSIS-NN's C routines (the
 # other ops are not TFLM's code, e.g. microTVM's); gcc: GCC's code for CMSIS-NN's C and for
 # TFLM's C++ reference kernels, the two libraries a TFLM build compiles
@@ -253,11 +257,14 @@ def code_model_of(code: str, core: str, helium: int, routine: str, stand_in: boo
     """The code-model multipliers per count class for one routine, or None where the routine
     keeps its counted instructions: Helium code, copies, routines of a library the profile's
     code model does not cover, TFLM's reference loops on cores the runs did not stand for
-    (Helium cores), and reference loops that only stand in for another library's scalar C
-    (`stand_in`). ARMv6-M cores take the Thumb-1 table."""
+    (Helium cores), and reference loops that stand in for CMSIS-NN's scalar C (`stand_in`)
+    under any code model but `gcc`. ARMv6-M cores take the Thumb-1 tables: TFLM's code for its
+    own reference kernels, CMSIS-NN's non-DSP C for the loops that stand in for it."""
     if stand_in:
-        return None
-    if code in ("gcc-cmsis-nn", "gcc") and not helium and routine.startswith("arm_"):
+        if code != "gcc" or core not in TFLM_GCC_THUMB1_CORES or not routine.startswith(REFERENCE_PREFIX):
+            return None
+        table = code_expansion(CMSIS_NN_M0PLUS_CODE_MODEL_FILE)
+    elif code in ("gcc-cmsis-nn", "gcc") and not helium and routine.startswith("arm_"):
         table = code_expansion()
     elif code == "gcc" and core in TFLM_GCC_CORES and routine.startswith(REFERENCE_PREFIX):
         table = code_expansion(TFLM_CODE_MODEL_FILE)
@@ -378,9 +385,9 @@ def op_work(graph: Graph, op: Op, hw: Hardware, profile: Profile, *, arena_bytes
     cpi = np.array(CORE_CPI.get(core.core, DEFAULT_CPI))
     # the ISS measured GCC's code for CMSIS-NN's DSP-extension routines and for TFLM's reference
     # kernels; SRAM wait states below stay per counted activation load
-    # on ARMv6-M a cmsis-nn build runs CMSIS-NN's own scalar C, which TFLM's counted reference
-    # loops stand in for (0.70-1.27x its executed cycles on an emulated Cortex-M0+, where TFLM's
-    # compiled reference kernels take 1.8-3.2x: validation/tflm_reference_iss/STANDIN_m0plus.md)
+    # on ARMv6-M a cmsis-nn build runs CMSIS-NN's own scalar C: the reference loops stand in for
+    # it, priced by its measured Cortex-M0+ table under `gcc` (TFLM's compiled reference kernels
+    # take 1.8-3.2x its cycles: validation/tflm_reference_iss/STANDIN_m0plus.md)
     stand_in = core.core in NO_DSP_CORES and profile.family != "reference"
     expansion = code_model_of(profile.code, core.core, helium, routine, stand_in)
     if expansion is not None:

@@ -1,12 +1,13 @@
-"""What the Thumb-1 code model moves on the STM32G0B1: the MLPerf Tiny models' predicted latency.
+"""What the Thumb-1 code models move on the STM32G0B1: the MLPerf Tiny models' predicted latency.
 
 For `tflm-reference` and `cmsis-nn` (both are priced over TFLM's reference loops on a core without
-the DSP extension, both `code: gcc`; `cmsis-nn`'s loops only stand in for CMSIS-NN's scalar C, so
-its code model leaves them counted and its two columns agree), each model's latency on the bundled stm32g0b1 spec (64 MHz, two
-flash wait states) as edgesim predicts it now (the reference loops priced as GCC's Thumb-1 code,
-sim/cost/gcc_tflm_reference_m0plus.yaml) and with the profile's code model set to `counted` (the
-loops' own instructions at the `cortex-m0` table: what `gcc` gave on cortex-m0 cores before the
-Thumb-1 table). The profiles' calibrated scales and overheads apply to both.
+the DSP extension, both `code: gcc`), each model's latency on the bundled stm32g0b1 spec (64 MHz,
+two flash wait states) as edgesim predicts it now and with the profile's code model set to
+`counted` (the loops' own instructions at the `cortex-m0` table). Now: `tflm-reference`'s loops
+priced as GCC's Thumb-1 code for TFLM's kernels (sim/cost/gcc_tflm_reference_m0plus.yaml),
+`cmsis-nn`'s, which stand in for CMSIS-NN's scalar C, at that C's measured Cortex-M0+ table
+(sim/cost/gcc_cmsis_nn_scalar_m0plus.yaml). The profiles' calibrated scales and overheads apply
+to both.
 
     EDGESIM_SHARED=/path/to/shared python validation/tflm_reference_iss/g0b1_models.py
 """
