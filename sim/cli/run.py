@@ -6,7 +6,7 @@ import argparse
 
 from sim.api import simulate
 from sim.cli.common import Subparsers, add_hw_options, out_dir, print_frame, write_frames
-from sim.cost.vector import load_profiles, power_validation_of
+from sim.cost.vector import code_measured, load_profiles, power_validation_of
 from sim.schedule import DATAFLOW_CHOICES
 from sim.spec.model import Hardware
 from sim.transforms import parse_transforms
@@ -94,7 +94,9 @@ def accuracy_text(cost_model: str, core: str) -> str:
         return ""
     val = profile.validation
     if val is None:
-        return f"{cost_model} profile not validated against measurements"
+        code = "; its kernels' cycles follow an instruction-level run of their compiled code (zero wait " \
+               "states)" if code_measured(profile, core) else ""
+        return f"{cost_model} profile not validated against measurements{code}"
     if not val.covers(core):
         return f"{cost_model} profile not validated on {core} (its measured runs: {val.cores})"
     return f"{cost_model} profile: {val.text()}"

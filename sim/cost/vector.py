@@ -275,6 +275,33 @@ def code_model_of(code: str, core: str, helium: int, routine: str, stand_in: boo
     return table.get(routine, table["default"])
 
 
+@dataclass(frozen=True, slots=True)
+class KernelChoice:
+    """Which loops a profile runs on a core: the family lowered (`reference` on cores without
+    the DSP extension, whatever the profile), the Helium variants, and whether the reference
+    loops only stand in for CMSIS-NN's own scalar C (a cmsis-nn build on ARMv6-M)."""
+
+    family: str
+    helium: int
+    stand_in: bool
+
+
+def kernel_choice(profile: Profile, core: str) -> KernelChoice:
+    no_dsp = core in NO_DSP_CORES
+    return KernelChoice(family="reference" if no_dsp else profile.family,
+                        helium=int(core in HELIUM_CORES and profile.family != "reference"),
+                        stand_in=no_dsp and profile.family != "reference")
+
+
+def code_measured(profile: Profile, core: str) -> bool:
+    """Whether an instruction-level run measured the code this profile's main kernels compile to
+    on this core (its convolution routine has a code-model table), so its cycle counts follow
+    executed code even where no board measurement scores the profile."""
+    k = kernel_choice(profile, core)
+    routine = REFERENCE_PREFIX + "conv" if k.family == "reference" else IM2COL_ROUTINE
+    return code_model_of(profile.code, core, k.helium, routine, k.stand_in) is not None
+
+
 def cmsis_function(routine: str) -> str:
     """The CMSIS-NN function a routine name calls (`arm_depthwise_conv_s8 (mult_4)` is a path
     of arm_depthwise_conv_s8)."""
@@ -379,17 +406,16 @@ def _lower(graph: Graph, op: Op, family: str, helium: int) -> tuple[np.ndarray, 
 def op_work(graph: Graph, op: Op, hw: Hardware, profile: Profile, *, arena_bytes: int = 0) -> OpWork:
     """Core cycles and flash stalls of one operator, before profile scaling."""
     core = _core(hw)
-    helium = int(core.core in HELIUM_CORES and profile.family != "reference")
-    family = "reference" if core.core in NO_DSP_CORES else profile.family
-    counts, routine, scratch, slice_bytes = _lower(graph, op, family, helium)
+    k = kernel_choice(profile, core.core)
+    helium = k.helium
+    counts, routine, scratch, slice_bytes = _lower(graph, op, k.family, helium)
     cpi = np.array(CORE_CPI.get(core.core, DEFAULT_CPI))
     # the ISS measured GCC's code for CMSIS-NN's DSP-extension routines and for TFLM's reference
     # kernels; SRAM wait states below stay per counted activation load
     # on ARMv6-M a cmsis-nn build runs CMSIS-NN's own scalar C: the reference loops stand in for
     # it, priced by its measured Cortex-M0+ table under `gcc` (TFLM's compiled reference kernels
     # take 1.8-3.2x its cycles: validation/tflm_reference_iss/STANDIN_m0plus.md)
-    stand_in = core.core in NO_DSP_CORES and profile.family != "reference"
-    expansion = code_model_of(profile.code, core.core, helium, routine, stand_in)
+    expansion = code_model_of(profile.code, core.core, helium, routine, k.stand_in)
     if expansion is not None:
         cpi = cpi * expansion
     act_mem = arena_memory(hw, arena_bytes)
@@ -500,12 +526,10 @@ def scratch_sizes(graph: Graph, hw: Hardware) -> dict[int, int]:
     if not is_mcu(hw):
         return {}
     prof = profile_of(hw)
-    core = _core(hw)
-    helium = int(core.core in HELIUM_CORES and prof.family != "reference")
-    family = "reference" if core.core in NO_DSP_CORES else prof.family
+    k = kernel_choice(prof, _core(hw).core)
     out: dict[int, int] = {}
     for op in graph.ops:
-        size = _lower(graph, op, family, helium)[2]
+        size = _lower(graph, op, k.family, k.helium)[2]
         if size:
             out[op.index] = size
     return out

@@ -114,3 +114,20 @@ def test_copies_and_unknown_code_models_keep_their_counts() -> None:
     assert code_model_of("counted", "cortex-m4", 0, "reference conv") is None
     row = code_model_of("gcc", "cortex-m4", 0, "reference elementwise")   # not measured: the default row
     assert row is not None and np.array_equal(row, code_expansion(TFLM_CODE_MODEL_FILE)["default"])
+
+
+@pytest.mark.parametrize(("profile", "core", "measured"), [
+    ("tflm-reference", "cortex-m4", True), ("tflm-reference", "cortex-m0", True),
+    ("tflm-reference", "cortex-m85", False),   # TFLM's code on Helium cores was not run
+    ("cmsis-nn", "cortex-m33", True), ("cmsis-nn", "cortex-m0", True),   # CMSIS-NN's scalar C table
+    ("cmsis-nn", "cortex-m55", False),         # MVE code: instruction counts checked, no table
+    ("microtvm", "cortex-m0", False),          # its code model covers CMSIS-NN's DSP C only
+    ("x-cube-ai", "cortex-m4", False),         # a vendor's own kernels keep the counted loops
+])
+def test_code_measured_says_where_an_instruction_level_run_stands_behind_the_cycles(
+        profile: str, core: str, measured: bool) -> None:
+    from sim.cost.vector import code_measured
+
+    prof = profile_named(profile)
+    assert prof is not None
+    assert code_measured(prof, core) is measured
