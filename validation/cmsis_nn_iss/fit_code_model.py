@@ -74,12 +74,14 @@ def load(layers: Path, iss: Path) -> pd.DataFrame:
     return df
 
 
-def fit(train: pd.DataFrame, skip: dict[str, str] = NOT_WRITTEN) -> dict[str, dict[str, float]]:
+def fit(train: pd.DataFrame, skip: dict[str, str] = NOT_WRITTEN,
+        cpi: tuple[float, ...] = M4_CPI) -> dict[str, dict[str, float]]:
     """Per routine, `loop_body` (GCC's instructions per counted loop-body instruction) and
-    `epilogue_cycles` (Cortex-M4 cycles per requantized output, where the counted table
-    has 14); routines in `skip` get no row."""
+    `epilogue_cycles` (cycles per requantized output, where the counted table `cpi` has its
+    REQ entry: 14 on the Cortex-M4); routines in `skip` get no row. `cycles_m4` is the run's
+    cycles on whichever core `cpi` prices."""
     out: dict[str, dict[str, float]] = {}
-    m4 = np.array(M4_CPI)
+    m4 = np.array(cpi)
     for routine, g in train.groupby("routine"):
         counted = g[[f"edgesim_{c}" for c in CLASSES]].to_numpy(float) * m4
         a = np.column_stack([counted[:, :6].sum(axis=1), g["edgesim_req"].to_numpy(float)])
@@ -90,16 +92,17 @@ def fit(train: pd.DataFrame, skip: dict[str, str] = NOT_WRITTEN) -> dict[str, di
             out[str(routine)] = {"loop_body": round(float(body), 4), "epilogue_cycles": round(float(epilogue), 4)}
     # routines the run did not cover: the measured total over the counted total, on every class
     ratio = float(train["cycles_m4"].sum() / train["edgesim_cycles_m4"].sum())
-    out[DEFAULT] = {"loop_body": round(ratio, 4), "epilogue_cycles": round(ratio * M4_CPI[-1], 4)}
+    out[DEFAULT] = {"loop_body": round(ratio, 4), "epilogue_cycles": round(float(ratio * cpi[-1]), 4)}
     return out
 
 
-def predict(df: pd.DataFrame, table: dict[str, dict[str, float]]) -> pd.Series:
+def predict(df: pd.DataFrame, table: dict[str, dict[str, float]],
+            cpi: tuple[float, ...] = M4_CPI) -> pd.Series:
     counts = df[[f"edgesim_{c}" for c in CLASSES]].to_numpy(float)
     out = []
     for c, r in zip(counts, df["routine"]):
         t = table.get(r, table[DEFAULT])
-        out.append(t["loop_body"] * float(c[:6] @ np.array(M4_CPI[:6])) + t["epilogue_cycles"] * c[6])
+        out.append(t["loop_body"] * float(c[:6] @ np.array(cpi[:6])) + t["epilogue_cycles"] * c[6])
     return pd.Series(out, index=df.index)
 
 

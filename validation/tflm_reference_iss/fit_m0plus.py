@@ -30,7 +30,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "cmsis_nn_iss"))
 
 from compare import markdown  # noqa: E402
-from fit_code_model import DEFAULT, errors, nnls  # noqa: E402
+import fit_code_model as fcm  # noqa: E402
+from fit_code_model import errors  # noqa: E402
 
 from sim.cost.vector import CORE_CPI  # noqa: E402
 
@@ -59,26 +60,12 @@ def load(layers: Path, iss: Path) -> pd.DataFrame:
 
 
 def fit(train: pd.DataFrame) -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = {}
-    for routine, g in train.groupby("routine"):
-        counted = g[[f"edgesim_{c}" for c in CLASSES]].to_numpy(float) * CPI
-        a = np.column_stack([counted[:, :6].sum(axis=1), g["edgesim_req"].to_numpy(float)])
-        b = g["cycles_m4"].to_numpy(float)
-        w = 1.0 / b
-        body, epilogue = nnls(a * w[:, None], b * w)
-        out[str(routine)] = {"loop_body": round(float(body), 4), "epilogue_cycles": round(float(epilogue), 4)}
-    ratio = float(train["cycles_m4"].sum() / train["edgesim_cycles_m4"].sum())
-    out[DEFAULT] = {"loop_body": round(ratio, 4), "epilogue_cycles": round(float(ratio * CPI[-1]), 4)}
-    return out
+    """cmsis_nn_iss's two-term fit at the `cortex-m0` table (every routine gets a row)."""
+    return fcm.fit(train, skip={}, cpi=tuple(CPI))
 
 
 def predict(df: pd.DataFrame, table: dict[str, dict[str, float]]) -> pd.Series:
-    counts = df[[f"edgesim_{c}" for c in CLASSES]].to_numpy(float)
-    out = []
-    for c, r in zip(counts, df["routine"]):
-        t = table.get(r, table[DEFAULT])
-        out.append(t["loop_body"] * float(c[:6] @ CPI[:6]) + t["epilogue_cycles"] * c[6])
-    return pd.Series(out, index=df.index)
+    return fcm.predict(df, table, cpi=tuple(CPI))
 
 
 def main() -> None:
