@@ -56,6 +56,24 @@ def tiny_mcu(sram: int = 256 * 1024) -> Hardware:
                     active_power_mw=30.0)
 
 
+def one_conv():
+    """A single 3x3 convolution, 8 -> 16 channels on 12x12: the code-model tests' probe layer."""
+    b = GraphBuilder("one-conv", (1, 12, 12, 8))
+    return b.build(b.conv(b.input, 16, 3))
+
+
+def core_cycles(g, spec: str, profile: str, code: str) -> float:
+    """op_work's core cycles of `g`'s first operator on a bundled spec, under `profile` with its
+    code model set to `code`."""
+    import dataclasses
+
+    from sim.cost.vector import op_work, profile_named
+
+    base = profile_named(profile)
+    assert base is not None
+    return op_work(g, g.ops[0], load_hardware(spec), dataclasses.replace(base, code=code)).core_cycles
+
+
 def tiny_cnn():
     b = GraphBuilder("tiny-cnn", (1, 16, 16, 3))
     x = b.conv(b.input, 8, 3, stride=2)

@@ -9,7 +9,6 @@ loops that stand in for CMSIS-NN (`cmsis-nn` family on `cortex-m0`) under `code:
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -18,11 +17,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.cost.vector import (CMSIS_NN_M0PLUS_CODE_MODEL_FILE, CORE_CPI, TFLM_M0PLUS_CODE_MODEL_FILE, code_expansion,
-                             code_model_of, op_work, profile_named)
-from sim.graph.ir import Graph
+from sim.cost.vector import (CMSIS_NN_M0PLUS_CODE_MODEL_FILE, CORE_CPI, TFLM_M0PLUS_CODE_MODEL_FILE,
+                             code_expansion, code_model_of, op_work, profile_named)
 from sim.spec.load import load_hardware
-from workloads.builder import GraphBuilder
+from tests.conftest import core_cycles, one_conv
 
 ISS = Path(__file__).resolve().parents[2] / "validation" / "tflm_reference_iss"
 CLASSES = ("mac", "ld_act", "ld_w", "alu", "st", "loop", "req")
@@ -88,24 +86,13 @@ def test_code_model_of_gives_the_stand_in_cmsis_nns_table_under_gcc_on_armv6m_on
     assert tflm is not None and np.array_equal(tflm, code_expansion(TFLM_M0PLUS_CODE_MODEL_FILE)["reference conv"])
 
 
-def _conv() -> Graph:
-    b = GraphBuilder("one-conv", (1, 12, 12, 8))
-    return b.build(b.conv(b.input, 16, 3))
-
-
-def _cycles(g: Graph, spec: str, profile: str, code: str) -> float:
-    base = profile_named(profile)
-    assert base is not None
-    return op_work(g, g.ops[0], load_hardware(spec), dataclasses.replace(base, code=code)).core_cycles
-
-
 def test_cmsis_nn_on_the_stm32g0b1_takes_the_table_and_counted_stays_counted() -> None:
-    g = _conv()
+    g = one_conv()
     hw = load_hardware("stm32g0b1")
     work = op_work(g, g.ops[0], hw, profile_named("cmsis-nn"))  # type: ignore[arg-type]
     assert work.routine == "reference conv"
-    counted = _cycles(g, "stm32g0b1", "cmsis-nn", "counted")
-    gcc = _cycles(g, "stm32g0b1", "cmsis-nn", "gcc")
+    counted = core_cycles(g, "stm32g0b1", "cmsis-nn", "counted")
+    gcc = core_cycles(g, "stm32g0b1", "cmsis-nn", "gcc")
     m0 = np.array(CORE_CPI["cortex-m0"])
     expect = float(work.counts[:7] @ (m0 * code_expansion(CMSIS_NN_M0PLUS_CODE_MODEL_FILE)["reference conv"]))
     # the G0B1's SRAM adds no wait states, so the core cycles are the counts at the table alone

@@ -21,6 +21,7 @@ from sim.cost.vector import (CORE_CPI, TFLM_CODE_MODEL_FILE, code_expansion, cod
                              profile_named)
 from sim.graph.ir import Graph
 from sim.spec.load import load_hardware
+from tests.conftest import core_cycles, one_conv
 from workloads.builder import GraphBuilder
 
 ISS = Path(__file__).resolve().parents[2] / "validation" / "tflm_reference_iss"
@@ -59,11 +60,6 @@ def test_the_table_has_a_row_per_measured_routine_and_a_default() -> None:
     assert all(v.shape == (7,) and (v >= 0).all() for v in table.values())
 
 
-def _conv() -> Graph:
-    b = GraphBuilder("one-conv", (1, 12, 12, 8))
-    return b.build(b.conv(b.input, 16, 3))
-
-
 def _dilated_depthwise() -> Graph:
     b = GraphBuilder("dw", (1, 12, 12, 8))
     g = b.build(b.dwconv(b.input, 3))
@@ -71,25 +67,19 @@ def _dilated_depthwise() -> Graph:
     return Graph(g.name, [dataclasses.replace(op, attrs={**op.attrs, "dilation_h": 2, "dilation_w": 2})], g.tensors)
 
 
-def _cycles(g: Graph, spec: str, profile: str, code: str) -> float:
-    base = profile_named(profile)
-    assert base is not None
-    return op_work(g, g.ops[0], load_hardware(spec), dataclasses.replace(base, code=code)).core_cycles
-
-
 @pytest.mark.parametrize("spec", ["stm32l4r5", "nrf5340", "stm32f746"])   # Cortex-M4, M33, M7
 def test_gcc_prices_tflm_reference_kernels_on_dsp_cores(spec: str) -> None:
-    g = _conv()
-    assert _cycles(g, spec, "tflm-reference", "gcc") > 1.3 * _cycles(g, spec, "tflm-reference", "counted")
+    g = one_conv()
+    assert core_cycles(g, spec, "tflm-reference", "gcc") > 1.3 * core_cycles(g, spec, "tflm-reference", "counted")
     # gcc-cmsis-nn covers CMSIS-NN's routines only
-    assert _cycles(g, spec, "tflm-reference", "gcc-cmsis-nn") == _cycles(g, spec, "tflm-reference", "counted")
+    assert core_cycles(g, spec, "tflm-reference", "gcc-cmsis-nn") == core_cycles(g, spec, "tflm-reference", "counted")
 
 
 @pytest.mark.parametrize("spec", ["ra8d1"])   # Cortex-M85 (Helium); the M0+ has its own table (test_tflm_code_model_m0plus)
 def test_gcc_leaves_the_reference_loops_of_unmeasured_cores_at_their_counts(spec: str) -> None:
-    g = _conv()
-    assert _cycles(g, spec, "tflm-reference", "gcc") == _cycles(g, spec, "tflm-reference", "counted")
-    assert _cycles(g, spec, "cmsis-nn", "gcc") == _cycles(g, spec, "cmsis-nn", "counted")
+    g = one_conv()
+    assert core_cycles(g, spec, "tflm-reference", "gcc") == core_cycles(g, spec, "tflm-reference", "counted")
+    assert core_cycles(g, spec, "cmsis-nn", "gcc") == core_cycles(g, spec, "cmsis-nn", "counted")
 
 
 def test_tflm_with_cmsis_nn_prices_its_reference_fallback_and_microtvm_does_not() -> None:
@@ -98,15 +88,15 @@ def test_tflm_with_cmsis_nn_prices_its_reference_fallback_and_microtvm_does_not(
     cmsis = profile_named("cmsis-nn")
     assert cmsis is not None and cmsis.code == "gcc"
     assert op_work(g, g.ops[0], m4, cmsis).routine == "reference depthwise conv"
-    assert _cycles(g, "stm32l4r5", "cmsis-nn", "gcc") > 1.3 * _cycles(g, "stm32l4r5", "cmsis-nn", "counted")
+    assert core_cycles(g, "stm32l4r5", "cmsis-nn", "gcc") > 1.3 * core_cycles(g, "stm32l4r5", "cmsis-nn", "counted")
     microtvm = profile_named("microtvm")
     assert microtvm is not None and microtvm.code == "gcc-cmsis-nn"
-    assert _cycles(g, "stm32l4r5", "microtvm", "gcc-cmsis-nn") == _cycles(g, "stm32l4r5", "microtvm", "counted")
+    assert core_cycles(g, "stm32l4r5", "microtvm", "gcc-cmsis-nn") == core_cycles(g, "stm32l4r5", "microtvm", "counted")
 
 
 def test_gcc_keeps_the_cmsis_nn_table_for_cmsis_nn_routines() -> None:
-    g = _conv()
-    assert _cycles(g, "stm32l4r5", "cmsis-nn", "gcc") == _cycles(g, "stm32l4r5", "cmsis-nn", "gcc-cmsis-nn")
+    g = one_conv()
+    assert core_cycles(g, "stm32l4r5", "cmsis-nn", "gcc") == core_cycles(g, "stm32l4r5", "cmsis-nn", "gcc-cmsis-nn")
 
 
 def test_copies_and_unknown_code_models_keep_their_counts() -> None:

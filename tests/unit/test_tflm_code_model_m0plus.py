@@ -10,7 +10,6 @@ takes its own table: test_cmsis_nn_scalar_m0plus.py).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -21,10 +20,8 @@ import yaml
 
 from sim.cost import vector_kernels as vk
 from sim.cost.vector import (CORE_CPI, TFLM_CODE_MODEL_FILE, TFLM_M0PLUS_CODE_MODEL_FILE, code_expansion,
-                             code_model_of, op_work, profile_named)
-from sim.graph.ir import Graph
-from sim.spec.load import load_hardware
-from workloads.builder import GraphBuilder
+                             code_model_of)
+from tests.conftest import core_cycles, one_conv
 
 ISS = Path(__file__).resolve().parents[2] / "validation" / "tflm_reference_iss"
 CLASSES = ("mac", "ld_act", "ld_w", "alu", "st", "loop", "req")
@@ -78,20 +75,10 @@ def test_code_model_of_picks_the_table_by_core() -> None:
     assert row is not None and np.array_equal(row, code_expansion(TFLM_M0PLUS_CODE_MODEL_FILE)["default"])
 
 
-def _conv() -> Graph:
-    b = GraphBuilder("one-conv", (1, 12, 12, 8))
-    return b.build(b.conv(b.input, 16, 3))
-
-
-def _cycles(g: Graph, spec: str, profile: str, code: str) -> float:
-    base = profile_named(profile)
-    assert base is not None
-    return op_work(g, g.ops[0], load_hardware(spec), dataclasses.replace(base, code=code)).core_cycles
-
-
 def test_gcc_prices_tflm_reference_loops_on_the_cortex_m0plus() -> None:
-    g = _conv()
-    gcc, counted = _cycles(g, "stm32g0b1", "tflm-reference", "gcc"), _cycles(g, "stm32g0b1", "tflm-reference", "counted")
+    g = one_conv()
+    gcc = core_cycles(g, "stm32g0b1", "tflm-reference", "gcc")
+    counted = core_cycles(g, "stm32g0b1", "tflm-reference", "counted")
     assert gcc > 1.2 * counted
 
 
@@ -99,5 +86,5 @@ def test_cmsis_nn_on_the_cortex_m0plus_is_not_priced_as_tflms_code() -> None:
     # a cmsis-nn build runs CMSIS-NN's scalar C there, not TFLM's kernels: the Thumb-1 table of
     # TFLM's code would price it 1.8-3.2x too slow (STANDIN_m0plus.md); it takes CMSIS-NN's own
     # table (test_cmsis_nn_scalar_m0plus.py)
-    g = _conv()
-    assert _cycles(g, "stm32g0b1", "cmsis-nn", "gcc") < _cycles(g, "stm32g0b1", "tflm-reference", "gcc")
+    g = one_conv()
+    assert core_cycles(g, "stm32g0b1", "cmsis-nn", "gcc") < core_cycles(g, "stm32g0b1", "tflm-reference", "gcc")

@@ -120,6 +120,22 @@ def errors(df: pd.DataFrame, by: str) -> pd.DataFrame:
     }).reset_index()
 
 
+def error_sections(train: pd.DataFrame, test: pd.DataFrame,
+                   groups: tuple[tuple[str, str], ...] = (("routine", "routine"),)) -> list[str]:
+    """The FIT reports' error tables: the training shapes and the held-out MLPerf Tiny layers per
+    each (column, label) of `groups`, then the held-out layers per model."""
+    out: list[str] = []
+    for name, df in (("Training shapes", train), ("MLPerf Tiny layers (held out)", test)):
+        for col, label in groups:
+            out += [f"{name}, per {label}:", "", markdown(errors(df, col)), ""]
+    return out + ["MLPerf Tiny layers (held out), per model:", "", markdown(errors(test, "model")), ""]
+
+
+def write_table(path: Path, header: str, body: dict[str, object]) -> None:
+    """A code-model table as sim/cost reads it: the comment header, then the YAML body."""
+    path.write_text(header + yaml.safe_dump(body, sort_keys=False))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train-layers", type=Path, default=HERE / "synthetic_layers.json")
@@ -155,18 +171,7 @@ def main() -> None:
         "(`total`), for the fitted model and for the counted instructions at the Cortex-M4 table alone",
         "(`counted_total`, what edgesim charged before the profile's scale):",
         "",
-        "Training shapes, per routine:",
-        "",
-        markdown(errors(train, "routine")),
-        "",
-        "MLPerf Tiny layers (held out), per routine:",
-        "",
-        markdown(errors(test, "routine")),
-        "",
-        "MLPerf Tiny layers (held out), per model:",
-        "",
-        markdown(errors(test, "model")),
-        "",
+        *error_sections(train, test),
     ]
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))
@@ -179,7 +184,7 @@ def main() -> None:
                            f"2021; validation/cmsis_nn_iss/MANIFEST.tsv) compiled by {compiler} {opt}, "
                            f"on {len(train)} random layer shapes"),
                 "routines": table}
-        TABLE.write_text(header + yaml.safe_dump(body, sort_keys=False))
+        write_table(TABLE, header, body)
         print(f"wrote {TABLE}")
 
 

@@ -21,8 +21,8 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "cmsis_nn_iss"))
 
-from compare import markdown, table  # noqa: E402
-from compare_tflm import classes  # noqa: E402
+from compare import markdown  # noqa: E402
+from compare_tflm import classes, count_sections  # noqa: E402
 from fit_m0plus import load  # noqa: E402
 
 
@@ -68,18 +68,7 @@ def main() -> None:
         "executed cycles are Cortex-M0+ cycles (Arm DDI 0484C Table 3-1, single-cycle multiplier) at zero wait states "
         "(`iss_*`).",
         "",
-        "## MLPerf Tiny layers, per routine",
-        "",
-        markdown(table(test, ["routine"])),
-        "",
-        "## MLPerf Tiny layers, per model",
-        "",
-        markdown(table(test, ["model"])),
-        "",
-        "## Random shapes, per routine",
-        "",
-        markdown(table(train, ["routine"])),
-        "",
+        *count_sections(test, train),
         "## Where the cycles go: executed over counted instructions, per class",
         "",
         "As in REPORT.md: `x` columns are executed / counted instructions of the class (the Thumb-1 code has",

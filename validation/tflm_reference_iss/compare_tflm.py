@@ -60,6 +60,13 @@ def classes(df: pd.DataFrame) -> pd.DataFrame:
     }).reset_index()
 
 
+def count_sections(test: pd.DataFrame, train: pd.DataFrame) -> list[str]:
+    """The reports' count tables: MLPerf Tiny layers per routine and per model, random shapes per routine."""
+    return ["## MLPerf Tiny layers, per routine", "", markdown(table(test, ["routine"])), "",
+            "## MLPerf Tiny layers, per model", "", markdown(table(test, ["model"])), "",
+            "## Random shapes, per routine", "", markdown(table(train, ["routine"])), ""]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=HERE / "REPORT.md")
@@ -74,18 +81,7 @@ def main() -> None:
         f"`iss_synthetic.csv` ({len(train)} random shapes). Counts are edgesim's (`sim.cost.vector_kernels`, "
         "`tflm-reference` on a Cortex-M4); cycles are Cortex-M4 cycles at zero wait states.",
         "",
-        "## MLPerf Tiny layers, per routine",
-        "",
-        markdown(table(test, ["routine"])),
-        "",
-        "## MLPerf Tiny layers, per model",
-        "",
-        markdown(table(test, ["model"])),
-        "",
-        "## Random shapes, per routine",
-        "",
-        markdown(table(train, ["routine"])),
-        "",
+        *count_sections(test, train),
         "## Where the cycles go: executed over counted instructions, per class",
         "",
         "`x` columns are executed / counted instructions of the class; `branches per loop step` compares",

@@ -25,13 +25,12 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "cmsis_nn_iss"))
 
 from compare import markdown  # noqa: E402
-from fit_code_model import errors  # noqa: E402
+from fit_code_model import error_sections, write_table  # noqa: E402
 from fit_m0plus import CLASSES, CPI, CORE, fit, predict  # noqa: E402
 
 from sim.cost.vector import TFLM_M0PLUS_CODE_MODEL_FILE, code_expansion  # noqa: E402
@@ -112,26 +111,7 @@ def main() -> None:
         "(`total`), for the fitted model and for the counted loops at the `cortex-m0` table alone",
         "(`counted_total`, the stand-in `cmsis-nn` was priced with before this table):",
         "",
-        "Training shapes, per routine:",
-        "",
-        markdown(errors(train, "routine")),
-        "",
-        "Training shapes, per CMSIS-NN function that ran:",
-        "",
-        markdown(errors(train, "routine_ran")),
-        "",
-        "MLPerf Tiny layers (held out), per routine:",
-        "",
-        markdown(errors(test, "routine")),
-        "",
-        "MLPerf Tiny layers (held out), per CMSIS-NN function that ran:",
-        "",
-        markdown(errors(test, "routine_ran")),
-        "",
-        "MLPerf Tiny layers (held out), per model:",
-        "",
-        markdown(errors(test, "model")),
-        "",
+        *error_sections(train, test, (("routine", "routine"), ("routine_ran", "CMSIS-NN function that ran"))),
     ]
     report_lines = [
         "# CMSIS-NN's scalar C on the Cortex-M0+: edgesim's `cmsis-nn` core cycles against the run",
@@ -165,7 +145,7 @@ def main() -> None:
                            f"-mcpu=cortex-m0plus {opt}, on {len(train)} random layer shapes"),
                 "core": CORE,
                 "routines": table}
-        TABLE.write_text(header + yaml.safe_dump(body, sort_keys=False))
+        write_table(TABLE, header, body)
         print(f"wrote {TABLE}")
 
 

@@ -24,14 +24,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "cmsis_nn_iss"))
 
 from compare import markdown  # noqa: E402
 import fit_code_model as fcm  # noqa: E402
-from fit_code_model import errors  # noqa: E402
+from fit_code_model import error_sections, write_table  # noqa: E402
 
 from sim.cost.vector import CORE_CPI  # noqa: E402
 
@@ -101,18 +100,7 @@ def main() -> None:
         "(`total`), for the fitted model and for the counted instructions at the `cortex-m0` table alone",
         "(`counted_total`):",
         "",
-        "Training shapes, per routine:",
-        "",
-        markdown(errors(train, "routine")),
-        "",
-        "MLPerf Tiny layers (held out), per routine:",
-        "",
-        markdown(errors(test, "routine")),
-        "",
-        "MLPerf Tiny layers (held out), per model:",
-        "",
-        markdown(errors(test, "model")),
-        "",
+        *error_sections(train, test),
     ]
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))
@@ -126,7 +114,7 @@ def main() -> None:
                            f"-mcpu=cortex-m0plus {opt}, on {len(train)} random layer shapes"),
                 "core": CORE,
                 "routines": table}
-        TABLE.write_text(header + yaml.safe_dump(body, sort_keys=False))
+        write_table(TABLE, header, body)
         print(f"wrote {TABLE}")
 
 

@@ -21,13 +21,12 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "cmsis_nn_iss"))
 
 from compare import markdown  # noqa: E402
-from fit_code_model import errors, fit, load, predict  # noqa: E402
+from fit_code_model import error_sections, fit, load, predict, write_table  # noqa: E402
 
 ROOT = HERE.parents[1]
 TABLE = ROOT / "sim" / "cost" / "gcc_tflm_reference.yaml"
@@ -66,18 +65,7 @@ def main() -> None:
         "(`total`), for the fitted model and for the counted instructions at the Cortex-M4 table alone",
         "(`counted_total`):",
         "",
-        "Training shapes, per routine:",
-        "",
-        markdown(errors(train, "routine")),
-        "",
-        "MLPerf Tiny layers (held out), per routine:",
-        "",
-        markdown(errors(test, "routine")),
-        "",
-        "MLPerf Tiny layers (held out), per model:",
-        "",
-        markdown(errors(test, "model")),
-        "",
+        *error_sections(train, test),
     ]
     args.out.write_text("\n".join(lines))
     print("\n".join(lines))
@@ -91,7 +79,7 @@ def main() -> None:
                            f"validation/tflm_reference_iss/MANIFEST.tsv) compiled by {compiler} {opt}, "
                            f"on {len(train)} random layer shapes"),
                 "routines": table}
-        TABLE.write_text(header + yaml.safe_dump(body, sort_keys=False))
+        write_table(TABLE, header, body)
         print(f"wrote {TABLE}")
 
 
